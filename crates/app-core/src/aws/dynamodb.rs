@@ -1,0 +1,239 @@
+//! DynamoDB JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`): request builders and
+//! response parsers, all pure.
+
+use crate::aws::{sign, Credentials};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::SystemTime;
+
+/// Where and as whom to reach DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoDb {
+    pub endpoint: String,
+    pub region: String,
+    pub credentials: Credentials,
+}
+
+impl DynamoDb {
+    /// A signed `POST /` request for `operation` with the given JSON body.
+    pub fn request(
+        &self,
+        operation: &str,
+        body: &Value,
+        now: SystemTime,
+    ) -> anyhow::Result<http::Request<Vec<u8>>> {
+        let bytes = serde_json::to_vec(body)?;
+        let mut request = http::Request::post(format!("{}/", self.endpoint.trim_end_matches('/')))
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
+            .header("content-length", bytes.len())
+            .body(bytes)?;
+        sign(&mut request, &self.credentials, &self.region, "dynamodb", now)?;
+        Ok(request)
+    }
+}
+
+/// A user as stored in the users table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserItem {
+    pub email: String,
+    pub id: String,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+impl UserItem {
+    /// PutItem that succeeds only if no item with this email exists.
+    pub fn put_new(&self, table: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Item": {
+                "email": {"S": self.email},
+                "id": {"S": self.id},
+                "password_hash": {"S": self.password_hash},
+                "created_at": {"S": self.created_at},
+            },
+            "ConditionExpression": "attribute_not_exists(email)",
+        })
+    }
+
+    pub fn get_by_email(table: &str, email: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"email": {"S": email}},
+            "ConsistentRead": true,
+        })
+    }
+
+    /// Parses a GetItem response body: `Ok(None)` when there is no such item.
+    pub fn from_get_response(body: &[u8]) -> Result<Option<UserItem>, DynamoError> {
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| DynamoError::Malformed(format!("GetItem response is not JSON: {e}")))?;
+        let Some(item) = v.get("Item") else {
+            return Ok(None);
+        };
+        let s = |name: &str| {
+            item.get(name)
+                .and_then(|a| a.get("S"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| DynamoError::Malformed(format!("item lacks string attribute {name}")))
+        };
+        Ok(Some(UserItem {
+            email: s("email")?,
+            id: s("id")?,
+            password_hash: s("password_hash")?,
+            created_at: s("created_at").unwrap_or_default(),
+        }))
+    }
+}
+
+/// What a DynamoDB error response means to us.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DynamoError {
+    #[error("conditional check failed")]
+    ConditionalCheckFailed,
+    #[error("throttled: {0}")]
+    Throttled(String),
+    #[error("DynamoDB error {kind}: {message}")]
+    Service { status: u16, kind: String, message: String },
+    #[error("malformed DynamoDB response: {0}")]
+    Malformed(String),
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(rename = "__type")]
+    kind: Option<String>,
+    // AWS uses `message`; DynamoDB Local uses `Message`.
+    #[serde(alias = "Message")]
+    message: Option<String>,
+}
+
+impl DynamoError {
+    /// Interprets a non-2xx DynamoDB response.
+    pub fn from_response(status: u16, body: &[u8]) -> DynamoError {
+        let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+        let (kind, message) = match parsed {
+            Some(b) => (b.kind.unwrap_or_default(), b.message.unwrap_or_default()),
+            None => (String::new(), String::from_utf8_lossy(body).into_owned()),
+        };
+        // `__type` is `com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException`.
+        let short = kind.rsplit('#').next().unwrap_or("").to_owned();
+        match short.as_str() {
+            "ConditionalCheckFailedException" => DynamoError::ConditionalCheckFailed,
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded" => DynamoError::Throttled(message),
+            _ => DynamoError::Service { status, kind: short, message },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn client() -> DynamoDb {
+        DynamoDb {
+            endpoint: "http://127.0.0.1:8000".into(),
+            region: "us-east-1".into(),
+            credentials: Credentials {
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret_access_key: "secret".into(),
+                session_token: Some("token".into()),
+            },
+        }
+    }
+
+    fn item() -> UserItem {
+        UserItem {
+            email: "a@example.com".into(),
+            id: "9f0c1b7e-1111-4222-8333-444455556666".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+            created_at: "2026-11-25T08:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn put_new_is_conditional_on_absence() {
+        let body = item().put_new("users");
+        assert_eq!(body["TableName"], "users");
+        assert_eq!(body["ConditionExpression"], "attribute_not_exists(email)");
+        assert_eq!(body["Item"]["email"]["S"], "a@example.com");
+        assert_eq!(body["Item"]["password_hash"]["S"], "$argon2id$v=19$m=19456,t=2,p=1$x$y");
+    }
+
+    #[test]
+    fn request_is_signed_json_protocol() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let req = client()
+            .request("GetItem", &UserItem::get_by_email("users", "a@example.com"), t)
+            .unwrap();
+        assert_eq!(req.method(), "POST");
+        assert_eq!(req.uri(), "http://127.0.0.1:8000/");
+        let h = req.headers();
+        assert_eq!(h["x-amz-target"], "DynamoDB_20120810.GetItem");
+        assert_eq!(h["content-type"], "application/x-amz-json-1.0");
+        assert_eq!(h["content-length"], req.body().len().to_string().as_str());
+        assert_eq!(h["x-amz-date"], "20231114T221320Z");
+        assert_eq!(h["x-amz-security-token"], "token");
+        assert!(h.get("host").is_none(), "Host is left to the runtime");
+        let auth = h["authorization"].to_str().unwrap();
+        assert!(auth.starts_with(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/dynamodb/aws4_request"
+        ));
+        assert!(auth.contains("SignedHeaders=content-length;content-type;host;"));
+    }
+
+    #[test]
+    fn get_response_parsing() {
+        assert_eq!(UserItem::from_get_response(b"{}").unwrap(), None);
+        let body = serde_json::to_vec(&json!({"Item": item().put_new("t")["Item"]})).unwrap();
+        assert_eq!(UserItem::from_get_response(&body).unwrap(), Some(item()));
+        assert!(matches!(
+            UserItem::from_get_response(b"{\"Item\":{\"email\":{\"S\":\"x\"}}}"),
+            Err(DynamoError::Malformed(_))
+        ));
+        assert!(UserItem::from_get_response(b"not json").is_err());
+    }
+
+    #[test]
+    fn error_parsing_reads_both_message_spellings() {
+        // AWS
+        let aws = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#;
+        assert_eq!(
+            DynamoError::from_response(400, aws),
+            DynamoError::Service {
+                status: 400,
+                kind: "ResourceNotFoundException".into(),
+                message: "Requested resource not found".into()
+            }
+        );
+        // DynamoDB Local
+        let local = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","Message":"Cannot do operations on a non-existent table"}"#;
+        match DynamoError::from_response(400, local) {
+            DynamoError::Service { message, .. } => {
+                assert_eq!(message, "Cannot do operations on a non-existent table")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn conditional_check_and_throttling_are_recognised() {
+        let ccf = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","Message":"The conditional request failed"}"#;
+        assert_eq!(DynamoError::from_response(400, ccf), DynamoError::ConditionalCheckFailed);
+        let thr = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#;
+        assert_eq!(
+            DynamoError::from_response(400, thr),
+            DynamoError::Throttled("slow down".into())
+        );
+        let garbage = b"<html>bad gateway</html>";
+        assert!(matches!(
+            DynamoError::from_response(502, garbage),
+            DynamoError::Service { status: 502, .. }
+        ));
+    }
+}

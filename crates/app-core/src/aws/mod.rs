@@ -1,0 +1,7 @@
+//! AWS access without an SDK: requests are built as plain `http::Request`s, signed with
+//! `aws-sigv4`, and sent by whatever [`crate::Transport`] the runtime provides.
+
+pub mod dynamodb;
+mod sigv4;
+
+pub use sigv4::{sign, Credentials};

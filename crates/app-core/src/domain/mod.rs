@@ -1,0 +1,9 @@
+//! Domain types that can only be built by parsing.
+
+mod email;
+mod password;
+mod user_id;
+
+pub use email::{Email, EmailError};
+pub use password::{Password, PasswordError, PasswordHash, PasswordHasher};
+pub use user_id::UserId;

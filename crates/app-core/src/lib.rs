@@ -1,0 +1,15 @@
+//! The core of the backend: domain types, AWS request building and response parsing, and the
+//! use cases (register, login, ...). Nothing here performs I/O: requests leave through the
+//! [`transport::Transport`] trait, which each runtime adapter implements.
+
+pub mod accounts;
+pub mod api;
+pub mod aws;
+pub mod chat;
+pub mod config;
+pub mod domain;
+pub mod transport;
+
+pub use api::{ApiError, ApiRequest, ApiResponse};
+pub use config::Config;
+pub use transport::{Transport, TransportError};
