@@ -1,1 +1,6 @@
+//! End-to-end tests: one binary, the real wasm components under wasmtime, DynamoDB Local.
 
+mod accounts;
+mod errors;
+mod health;
+mod sigv4_moto;

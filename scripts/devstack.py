@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""The local stack: DynamoDB Local, the three wasm components, and one gateway port in front.
+
+This is the local stand-in for API Gateway + the functions. Routes, component files and their
+environment are read from spin.toml (the only copy). With a Spin CLI on PATH it runs `spin up`;
+otherwise each component runs under `wasmtime serve` on a private port behind a small gateway.
+
+    scripts/devstack.py up [--port 3000] [--dynamodb-endpoint URL] [--env K=V ...]
+
+Prints `dynamodb: URL` and `api: URL` on stdout once ready; logs go to stderr. Ctrl-C stops all.
+Python standard library only.
+"""
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / ".tools"
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+              "trailer", "trailers", "transfer-encoding", "upgrade", "host"}
+children: list[subprocess.Popen] = []
+
+
+def log(msg: str) -> None:
+    print(f"[devstack] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(cmd: list[str], name: str, log_file, **kw) -> subprocess.Popen:
+    """Starts a child whose output is copied, line by line and prefixed, to stderr and log_file."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True, **kw)
+    children.append(proc)
+
+    def pump():
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            print(f"[{name}] {line}", file=sys.stderr, flush=True)
+            if log_file:
+                with log_lock:
+                    log_file.write(f"[{name}] {line}\n")
+                    log_file.flush()
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc
+
+
+log_lock = threading.Lock()
+
+
+def stop_all() -> None:
+    for proc in reversed(children):
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.time() + 5
+    for proc in children:
+        try:
+            proc.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_http(url: str, what: str, timeout: float = 60, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"{what} exited with {proc.returncode} before it was ready")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, which is all we wait for
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} not ready at {url} after {timeout}s")
+
+
+# ---------------------------------------------------------------- DynamoDB Local
+
+def dynamodb_call(endpoint: str, operation: str, body: dict) -> tuple[int, dict]:
+    """An unsigned-but-well-formed call; DynamoDB Local does not check signatures."""
+    req = urllib.request.Request(endpoint.rstrip("/") + "/", data=json.dumps(body).encode(), method="POST", headers={
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=0",
+    })
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def create_tables(endpoint: str) -> None:
+    """Creates the tables of schema/tables.json if missing (the schema the AWS deployment uses)."""
+    for table in json.loads((ROOT / "schema" / "tables.json").read_text()):
+        spec = {k: v for k, v in table.items() if k != "TimeToLiveSpecification"}
+        status, body = dynamodb_call(endpoint, "CreateTable", spec)
+        kind = str(body.get("__type", ""))
+        if status == 200:
+            log(f"created table {table['TableName']}")
+        elif "ResourceInUseException" in kind:
+            log(f"table {table['TableName']} exists")
+        else:
+            raise SystemExit(f"CreateTable {table['TableName']} failed: {status} {body}")
+        if "TimeToLiveSpecification" in table:
+            dynamodb_call(endpoint, "UpdateTimeToLive", {
+                "TableName": table["TableName"], "TimeToLiveSpecification": table["TimeToLiveSpecification"]})
+
+
+def start_dynamodb(port: int, data_dir: Path | None, log_file) -> str:
+    home = TOOLS / "dynamodb-local"
+    if not (home / "DynamoDBLocal.jar").exists():
+        raise SystemExit("DynamoDB Local is not installed: run scripts/setup")
+    storage = ["-inMemory"] if data_dir is None else ["-dbPath", str(data_dir)]
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    proc = start(["java", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
+                  "-disableTelemetry", "-sharedDb", *storage, "-port", str(port)],
+                 "dynamodb", log_file, cwd=home)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_http(endpoint, "DynamoDB Local", proc=proc)
+    return endpoint
+
+
+# ---------------------------------------------------------------- manifest and gateway
+
+def read_manifest() -> dict:
+    return tomllib.loads((ROOT / "spin.toml").read_text())
+
+
+def route_matcher(route: str):
+    """Spin route semantics: exact path, `/prefix/...` wildcard, `:name` segments."""
+    parts = route.strip("/").split("/") if route.strip("/") else []
+    wildcard = bool(parts) and parts[-1] == "..."
+    if wildcard:
+        parts = parts[:-1]
+
+    def match(path: str) -> bool:
+        segs = path.strip("/").split("/") if path.strip("/") else []
+        if len(segs) < len(parts) or (not wildcard and len(segs) != len(parts)):
+            return False
+        return all(p.startswith(":") or p == s for p, s in zip(parts, segs))
+
+    # Exact routes win over wildcards; longer over shorter.
+    return match, (wildcard, -len(parts))
+
+
+class Gateway(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+    def __init__(self, addr, routes):
+        super().__init__(addr, GatewayHandler)
+        self.routes = routes  # [(match, priority, backend_port)]
+
+
+class GatewayHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # the components log each request themselves
+        pass
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _proxy(self) -> None:
+        path = self.path.split("?", 1)[0]
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        port = next((p for m, _, p in self.server.routes if m(path)), None)
+        if port is None:
+            return self._error(404, "not_found", f"no route for {path}")
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        if body or self.command in ("POST", "PUT", "PATCH"):
+            headers["content-length"] = str(len(body))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+        except OSError as e:
+            conn.close()
+            return self._error(502, "bad_gateway", f"component unreachable: {e}")
+        self.send_response(resp.status)
+        out_length = resp.getheader("content-length")
+        for k, v in resp.getheaders():
+            if k.lower() not in HOP_BY_HOP and k.lower() not in ("date", "server"):
+                self.send_header(k, v)
+        if out_length is None:  # streamed (e.g. server-sent events): pass through, then close
+            self.send_header("connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        while chunk := resp.read1(65536):
+            self.wfile.write(chunk)
+            self.wfile.flush()
+        conn.close()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _proxy
+
+
+def start_components(manifest: dict, env: dict[str, str], log_file) -> dict[str, int]:
+    wasmtime = TOOLS / "wasmtime"
+    if not wasmtime.exists():
+        raise SystemExit("wasmtime is not installed: run scripts/setup")
+    ports = {}
+    for name, comp in manifest["component"].items():
+        source = ROOT / comp["source"]
+        if not source.exists():
+            raise SystemExit(f"{source} is missing: run scripts/build")
+        port = free_port()
+        merged = {**comp.get("environment", {}), **env}
+        cmd = [str(wasmtime), "serve", "-Scli", "-Sp3", "-Wcomponent-model-async",
+               "--addr", f"127.0.0.1:{port}"]
+        for k, v in merged.items():
+            cmd += ["--env", f"{k}={v}"]
+        cmd.append(str(source))
+        ports[name] = (start(cmd, name, log_file), port)
+    for name, (proc, port) in ports.items():
+        wait_http(f"http://127.0.0.1:{port}/health", f"component {name}", proc=proc)
+    return {name: port for name, (_, port) in ports.items()}
+
+
+def up(args) -> None:
+    log_file = open(args.log_file, "a") if args.log_file else None
+    env = dict(kv.split("=", 1) for kv in args.env)
+    if args.dynamodb_endpoint:
+        endpoint = args.dynamodb_endpoint
+    else:
+        data_dir = None if args.dynamodb_in_memory else ROOT / ".data" / "dynamodb"
+        endpoint = start_dynamodb(args.dynamodb_port, data_dir, log_file)
+        log(f"DynamoDB Local on {endpoint} ({'in memory' if data_dir is None else data_dir})")
+    create_tables(endpoint)
+    print(f"dynamodb: {endpoint}", flush=True)
+    if args.only_dynamodb:
+        return
+    env.setdefault("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    manifest = read_manifest()
+    port = args.port or free_port()
+    spin = shutil.which("spin")
+    if spin and args.runner != "wasmtime":
+        cmd = [spin, "up", "--from", str(ROOT / "spin.toml"), "--listen", f"127.0.0.1:{port}"]
+        for k, v in env.items():
+            cmd += ["--env", f"{k}={v}"]
+        proc = start(cmd, "spin", log_file)
+        wait_http(f"http://127.0.0.1:{port}/health", "spin up", proc=proc)
+    else:
+        ports = start_components(manifest, env, log_file)
+        routes = [(*route_matcher(t["route"]), ports[t["component"]]) for t in manifest["trigger"]["http"]]
+        routes.sort(key=lambda r: r[1])
+        gateway = Gateway(("127.0.0.1", port), routes)
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    print(f"api: http://127.0.0.1:{port}", flush=True)
+
+
+def watch_parent(parent: int) -> None:
+    """Ends the stack when the process that started it is gone (test harnesses)."""
+    def loop():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    u = sub.add_parser("up", help="start the stack and keep it running until Ctrl-C")
+    u.add_argument("--port", type=int, default=3000, help="gateway port (0: any free port)")
+    u.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
+    u.add_argument("--dynamodb-port", type=int, default=8000)
+    u.add_argument("--dynamodb-in-memory", action="store_true", help="keep no data across restarts")
+    u.add_argument("--only-dynamodb", action="store_true", help="start DynamoDB Local and its tables only")
+    u.add_argument("--env", action="append", default=[], metavar="K=V", help="component environment override")
+    u.add_argument("--runner", choices=["auto", "wasmtime"], default="auto")
+    u.add_argument("--log-file", help="also append every log line here")
+    u.add_argument("--exit-with-parent", action="store_true")
+    args = p.parse_args()
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    if args.exit_with_parent:
+        watch_parent(os.getppid())
+    try:
+        up(args)
+        log("ready; Ctrl-C stops everything")
+        while not stopping.wait(0.5):
+            dead = [c for c in children if c.poll() is not None]
+            if dead:
+                log(f"a child process exited ({dead[0].args[0]}); stopping")
+                break
+    finally:
+        stop_all()
+        log("stopped")
+
+
+if __name__ == "__main__":
+    main()
