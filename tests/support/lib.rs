@@ -8,7 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Runs `scripts/devstack.py up <args>` and returns once it printed every `wanted` line prefix,
@@ -20,7 +23,11 @@ fn devstack(args: &[&str], wanted: &[&str]) -> (Child, Vec<String>) {
         .args(["--exit-with-parent", "--runner", "wasmtime"])
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(if std::env::var_os("STACK_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
+        .stderr(if std::env::var_os("STACK_LOGS").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("python3 runs scripts/devstack.py");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -30,7 +37,9 @@ fn devstack(args: &[&str], wanted: &[&str]) -> (Child, Vec<String>) {
             match lines.next() {
                 Some(Ok(line)) if line.starts_with(prefix) => break line,
                 Some(Ok(_)) => continue,
-                _ => panic!("devstack ended before printing '{prefix}' (set STACK_LOGS=1 to see why)"),
+                _ => panic!(
+                    "devstack ended before printing '{prefix}' (set STACK_LOGS=1 to see why)"
+                ),
             }
         };
         values.push(line[prefix.len()..].trim().to_owned());
@@ -45,7 +54,12 @@ pub fn dynamodb_endpoint() -> &'static str {
         .get_or_init(|| {
             let port = free_port().to_string();
             let (child, mut v) = devstack(
-                &["--only-dynamodb", "--dynamodb-in-memory", "--dynamodb-port", &port],
+                &[
+                    "--only-dynamodb",
+                    "--dynamodb-in-memory",
+                    "--dynamodb-port",
+                    &port,
+                ],
                 &["dynamodb:"],
             );
             (child, v.remove(0))
@@ -54,7 +68,11 @@ pub fn dynamodb_endpoint() -> &'static str {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct TestApp {
@@ -73,7 +91,11 @@ pub fn spawn_app() -> &'static TestApp {
 /// A stack of its own, with component environment overrides (e.g. a dead DynamoDB endpoint).
 pub fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
     let dynamodb = dynamodb_endpoint().to_owned();
-    let log_file = std::env::temp_dir().join(format!("api-tests-{}-{}.log", std::process::id(), free_port()));
+    let log_file = std::env::temp_dir().join(format!(
+        "api-tests-{}-{}.log",
+        std::process::id(),
+        free_port()
+    ));
     let mut args = vec![
         "--port".to_owned(),
         "0".to_owned(),
@@ -88,7 +110,12 @@ pub fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (child, mut v) = devstack(&args, &["api:"]);
-    TestApp { address: v.remove(0), dynamodb, log_file, _child: Some(child) }
+    TestApp {
+        address: v.remove(0),
+        dynamodb,
+        log_file,
+        _child: Some(child),
+    }
 }
 
 pub struct TestResponse {
@@ -112,7 +139,12 @@ fn finish(response: Result<http::Response<ureq::Body>, ureq::Error>) -> TestResp
     let headers = response.headers().clone();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    TestResponse { status, headers, body, text }
+    TestResponse {
+        status,
+        headers,
+        body,
+        text,
+    }
 }
 
 impl TestApp {
@@ -125,7 +157,12 @@ impl TestApp {
     }
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> TestResponse {
-        finish(agent().post(self.url(path)).header("content-type", content_type).send(body))
+        finish(
+            agent()
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .send(body),
+        )
     }
 
     pub fn get(&self, path: &str) -> TestResponse {
@@ -161,9 +198,12 @@ impl TestApp {
     }
 
     pub fn user_item(&self, email: &str) -> Option<Value> {
-        self.dynamodb("GetItem", &json!({"TableName": "users", "Key": {"email": {"S": email}}}))
-            .get("Item")
-            .cloned()
+        self.dynamodb(
+            "GetItem",
+            &json!({"TableName": "users", "Key": {"email": {"S": email}}}),
+        )
+        .get("Item")
+        .cloned()
     }
 
     pub fn count_items(&self, table: &str) -> u64 {
@@ -182,6 +222,9 @@ fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{t:x}{n}{}", std::process::id())
 }

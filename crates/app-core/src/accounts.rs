@@ -43,8 +43,13 @@ pub async fn register<T: Transport>(
     };
     let table = &services.config.users_table;
     match dynamodb(services, request, "PutItem", &item.put_new(table)).await {
-        Ok(_) => Ok(ApiResponse::json(201, &json!({"id": item.id, "email": item.email}))),
-        Err(DynamoCallError::Dynamo(DynamoError::ConditionalCheckFailed)) => Err(ApiError::EmailTaken),
+        Ok(_) => Ok(ApiResponse::json(
+            201,
+            &json!({"id": item.id, "email": item.email}),
+        )),
+        Err(DynamoCallError::Dynamo(DynamoError::ConditionalCheckFailed)) => {
+            Err(ApiError::EmailTaken)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -60,15 +65,26 @@ pub async fn login<T: Transport>(
     let password = Password::parse_candidate(&body.password)
         .map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
     let table = &services.config.users_table;
-    let response = dynamodb(services, request, "GetItem", &UserItem::get_by_email(table, email.as_str())).await?;
+    let response = dynamodb(
+        services,
+        request,
+        "GetItem",
+        &UserItem::get_by_email(table, email.as_str()),
+    )
+    .await?;
     let user = UserItem::from_get_response(&response).map_err(DynamoCallError::Dynamo)?;
-    let stored = user.as_ref().map(|u| PasswordHash::from_stored(u.password_hash.clone()));
+    let stored = user
+        .as_ref()
+        .map(|u| PasswordHash::from_stored(u.password_hash.clone()));
     // Unknown email: verified against a dummy hash of the same cost, so both failures look alike.
     if !services.hasher.verify(&password, stored.as_ref()) {
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.expect("verify succeeds only with a stored hash");
-    Ok(ApiResponse::json(200, &json!({"user_id": user.id, "email": user.email})))
+    Ok(ApiResponse::json(
+        200,
+        &json!({"user_id": user.id, "email": user.email}),
+    ))
 }
 
 fn unix_seconds(request: &ApiRequest) -> u64 {

@@ -31,7 +31,9 @@ impl ApiRequest {
             return Err(ApiError::UnsupportedMediaType);
         }
         if self.body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge { max: MAX_BODY_BYTES });
+            return Err(ApiError::PayloadTooLarge {
+                max: MAX_BODY_BYTES,
+            });
         }
         serde_json::from_slice(&self.body).map_err(|e| ApiError::MalformedJson(e.to_string()))
     }
@@ -41,7 +43,9 @@ impl ApiRequest {
         if self.method == allowed {
             Ok(())
         } else {
-            Err(ApiError::MethodNotAllowed { allow: allowed.to_string() })
+            Err(ApiError::MethodNotAllowed {
+                allow: allowed.to_string(),
+            })
         }
     }
 }
@@ -104,7 +108,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::MalformedJson(_) | ApiError::InvalidEmail(_) | ApiError::InvalidPassword(_) => 400,
+            ApiError::MalformedJson(_)
+            | ApiError::InvalidEmail(_)
+            | ApiError::InvalidPassword(_) => 400,
             ApiError::InvalidCredentials => 401,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
@@ -179,21 +185,51 @@ mod tests {
 
     #[test]
     fn json_body_checks() {
-        assert!(request("application/json", br#"{"email":"x"}"#).json::<Body>().is_ok());
-        assert!(request("application/json; charset=utf-8", br#"{"email":"x"}"#).json::<Body>().is_ok());
+        assert!(request("application/json", br#"{"email":"x"}"#)
+            .json::<Body>()
+            .is_ok());
+        assert!(
+            request("application/json; charset=utf-8", br#"{"email":"x"}"#)
+                .json::<Body>()
+                .is_ok()
+        );
         assert_eq!(
-            request("text/plain", b"{}").json::<Body>().unwrap_err().status(),
+            request("text/plain", b"{}")
+                .json::<Body>()
+                .unwrap_err()
+                .status(),
             415
         );
-        assert_eq!(request("application/json", b"{").json::<Body>().unwrap_err().status(), 400);
-        assert_eq!(request("application/json", b"{}").json::<Body>().unwrap_err().status(), 400);
+        assert_eq!(
+            request("application/json", b"{")
+                .json::<Body>()
+                .unwrap_err()
+                .status(),
+            400
+        );
+        assert_eq!(
+            request("application/json", b"{}")
+                .json::<Body>()
+                .unwrap_err()
+                .status(),
+            400
+        );
         let big = vec![b' '; MAX_BODY_BYTES + 1];
-        assert_eq!(request("application/json", &big).json::<Body>().unwrap_err().status(), 413);
+        assert_eq!(
+            request("application/json", &big)
+                .json::<Body>()
+                .unwrap_err()
+                .status(),
+            413
+        );
     }
 
     #[test]
     fn error_body_shape() {
-        let r = ApiError::MethodNotAllowed { allow: "POST".into() }.into_response();
+        let r = ApiError::MethodNotAllowed {
+            allow: "POST".into(),
+        }
+        .into_response();
         assert_eq!(r.status, 405);
         assert!(r.headers.contains(&("allow".into(), "POST".into())));
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();

@@ -18,8 +18,7 @@ impl Config {
             .or_else(|| non_empty("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".to_owned());
         let credentials = Credentials {
-            access_key_id: non_empty("AWS_ACCESS_KEY_ID")
-                .ok_or("AWS_ACCESS_KEY_ID is not set")?,
+            access_key_id: non_empty("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID is not set")?,
             secret_access_key: non_empty("AWS_SECRET_ACCESS_KEY")
                 .ok_or("AWS_SECRET_ACCESS_KEY is not set")?,
             session_token: non_empty("AWS_SESSION_TOKEN"),
@@ -28,7 +27,11 @@ impl Config {
             .or_else(|| non_empty("AWS_ENDPOINT_URL"))
             .unwrap_or_else(|| format!("https://dynamodb.{region}.amazonaws.com"));
         Ok(Config {
-            dynamodb: DynamoDb { endpoint, region, credentials },
+            dynamodb: DynamoDb {
+                endpoint,
+                region,
+                credentials,
+            },
             users_table: non_empty("USERS_TABLE").unwrap_or_else(|| "users".to_owned()),
         })
     }
@@ -44,8 +47,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -57,7 +62,10 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "s"),
         ]))
         .unwrap();
-        assert_eq!(c.dynamodb.endpoint, "https://dynamodb.eu-west-1.amazonaws.com");
+        assert_eq!(
+            c.dynamodb.endpoint,
+            "https://dynamodb.eu-west-1.amazonaws.com"
+        );
         assert_eq!(c.users_table, "users");
         assert_eq!(c.dynamodb.credentials.session_token, None);
     }

@@ -46,7 +46,11 @@ fn instance() -> &'static Instance {
 
 /// Serves one request with `handler`: answers `GET /health` itself, reads the body (bounded),
 /// runs the use case, turns errors into JSON, adds a request id and writes one log line.
-pub async fn serve<H>(component: &'static str, request: Request, handler: H) -> http::Response<FullBody<Bytes>>
+pub async fn serve<H>(
+    component: &'static str,
+    request: Request,
+    handler: H,
+) -> http::Response<FullBody<Bytes>>
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
@@ -56,7 +60,9 @@ where
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let response = match body.bytes().await {
-        Err(e) => ApiError::MalformedJson(format!("could not read request body: {e:?}")).into_response(),
+        Err(e) => {
+            ApiError::MalformedJson(format!("could not read request body: {e:?}")).into_response()
+        }
         Ok(body) => {
             let api_request = ApiRequest {
                 method: parts.method,
@@ -78,7 +84,10 @@ where
 {
     if request.path == "/health" {
         return match request.require_method(http::Method::GET) {
-            Ok(()) => ApiResponse::json(200, &serde_json::json!({"status": "ok", "component": component})),
+            Ok(()) => ApiResponse::json(
+                200,
+                &serde_json::json!({"status": "ok", "component": component}),
+            ),
             Err(e) => e.into_response(),
         };
     }
@@ -87,8 +96,14 @@ where
         Ok(config) => config,
         Err(missing) => return ApiError::Misconfigured(missing.clone()).into_response(),
     };
-    let services = Services { config, transport: &SpinTransport, hasher: &instance.hasher };
-    handler(&services, request).await.unwrap_or_else(ApiError::into_response)
+    let services = Services {
+        config,
+        transport: &SpinTransport,
+        hasher: &instance.hasher,
+    };
+    handler(&services, request)
+        .await
+        .unwrap_or_else(ApiError::into_response)
 }
 
 /// The caller's `x-request-id` when it is a sane token, else a fresh UUID.
@@ -96,7 +111,12 @@ fn request_id(headers: &http::HeaderMap) -> String {
     headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
@@ -115,7 +135,14 @@ fn into_http(response: ApiResponse, request_id: &str) -> http::Response<FullBody
 }
 
 /// One structured line per request on stderr. Never bodies, never secrets.
-fn log(component: &str, request_id: &str, method: &http::Method, path: &str, response: &ApiResponse, started: Instant) {
+fn log(
+    component: &str,
+    request_id: &str,
+    method: &http::Method,
+    path: &str,
+    response: &ApiResponse,
+    started: Instant,
+) {
     let line = serde_json::json!({
         "component": component,
         "request_id": request_id,

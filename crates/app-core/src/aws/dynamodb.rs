@@ -28,7 +28,13 @@ impl DynamoDb {
             .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
             .header("content-length", bytes.len())
             .body(bytes)?;
-        sign(&mut request, &self.credentials, &self.region, "dynamodb", now)?;
+        sign(
+            &mut request,
+            &self.credentials,
+            &self.region,
+            "dynamodb",
+            now,
+        )?;
         Ok(request)
     }
 }
@@ -77,7 +83,9 @@ impl UserItem {
                 .and_then(|a| a.get("S"))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| DynamoError::Malformed(format!("item lacks string attribute {name}")))
+                .ok_or_else(|| {
+                    DynamoError::Malformed(format!("item lacks string attribute {name}"))
+                })
         };
         Ok(Some(UserItem {
             email: s("email")?,
@@ -96,7 +104,11 @@ pub enum DynamoError {
     #[error("throttled: {0}")]
     Throttled(String),
     #[error("DynamoDB error {kind}: {message}")]
-    Service { status: u16, kind: String, message: String },
+    Service {
+        status: u16,
+        kind: String,
+        message: String,
+    },
     #[error("malformed DynamoDB response: {0}")]
     Malformed(String),
 }
@@ -125,7 +137,11 @@ impl DynamoError {
             "ProvisionedThroughputExceededException"
             | "ThrottlingException"
             | "RequestLimitExceeded" => DynamoError::Throttled(message),
-            _ => DynamoError::Service { status, kind: short, message },
+            _ => DynamoError::Service {
+                status,
+                kind: short,
+                message,
+            },
         }
     }
 }
@@ -162,14 +178,21 @@ mod tests {
         assert_eq!(body["TableName"], "users");
         assert_eq!(body["ConditionExpression"], "attribute_not_exists(email)");
         assert_eq!(body["Item"]["email"]["S"], "a@example.com");
-        assert_eq!(body["Item"]["password_hash"]["S"], "$argon2id$v=19$m=19456,t=2,p=1$x$y");
+        assert_eq!(
+            body["Item"]["password_hash"]["S"],
+            "$argon2id$v=19$m=19456,t=2,p=1$x$y"
+        );
     }
 
     #[test]
     fn request_is_signed_json_protocol() {
         let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let req = client()
-            .request("GetItem", &UserItem::get_by_email("users", "a@example.com"), t)
+            .request(
+                "GetItem",
+                &UserItem::get_by_email("users", "a@example.com"),
+                t,
+            )
             .unwrap();
         assert_eq!(req.method(), "POST");
         assert_eq!(req.uri(), "http://127.0.0.1:8000/");
@@ -224,7 +247,10 @@ mod tests {
     #[test]
     fn conditional_check_and_throttling_are_recognised() {
         let ccf = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","Message":"The conditional request failed"}"#;
-        assert_eq!(DynamoError::from_response(400, ccf), DynamoError::ConditionalCheckFailed);
+        assert_eq!(
+            DynamoError::from_response(400, ccf),
+            DynamoError::ConditionalCheckFailed
+        );
         let thr = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#;
         assert_eq!(
             DynamoError::from_response(400, thr),

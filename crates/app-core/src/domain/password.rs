@@ -22,10 +22,14 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Password, PasswordError> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(PasswordError::TooShort { min: Self::MIN_CHARS });
+            return Err(PasswordError::TooShort {
+                min: Self::MIN_CHARS,
+            });
         }
         if n > Self::MAX_CHARS {
-            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
+            return Err(PasswordError::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         Ok(Password(raw.to_owned()))
     }
@@ -37,7 +41,9 @@ impl Password {
             return Err(PasswordError::TooShort { min: 1 });
         }
         if raw.chars().count() > Self::MAX_CHARS {
-            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
+            return Err(PasswordError::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         Ok(Password(raw.to_owned()))
     }
