@@ -200,6 +200,11 @@ class GatewayHandler(http.server.BaseHTTPRequestHandler):
         if port is None:
             return self._error(404, "not_found", f"no route for {path}")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        # Like API Gateway: append the peer address; what the client wrote stays to its left.
+        forwarded = self.headers.get("x-forwarded-for")
+        peer = self.client_address[0]
+        headers = {k: v for k, v in headers.items() if k.lower() != "x-forwarded-for"}
+        headers["x-forwarded-for"] = f"{forwarded}, {peer}" if forwarded else peer
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers["content-length"] = str(len(body))
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)

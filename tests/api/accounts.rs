@@ -28,15 +28,9 @@ fn stored_item_holds_an_argon2id_hash_and_no_plaintext() {
     assert_eq!(app.register(&email, password).status, 201);
     let item = app.user_item(&email).expect("the item was written");
     let hash = item["password_hash"]["S"].as_str().unwrap();
-    assert!(
-        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{hash}"
-    );
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     let whole_item = item.to_string();
-    assert!(
-        !whole_item.contains(password),
-        "plaintext password stored: {whole_item}"
-    );
+    assert!(!whole_item.contains(password), "plaintext password stored: {whole_item}");
     assert!(item["id"]["S"].is_string());
     assert!(!app.logs().contains(password), "plaintext password logged");
 }
@@ -48,6 +42,8 @@ fn login_succeeds_with_the_right_password() {
     let registered = app.register(&email, "correct horse battery");
     let r = app.login(&email.to_uppercase(), "correct horse battery");
     assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.body["access_token"].is_string());
+    assert!(r.body["refresh_token"].is_string());
     assert_eq!(r.body["user_id"], registered.body["id"]);
     assert_eq!(r.body["email"], email);
 }
@@ -61,10 +57,7 @@ fn wrong_password_and_unknown_email_get_the_same_401() {
     let unknown = app.login(&unique_email("nobody"), "correct horse battery");
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
-    assert_eq!(
-        wrong.text, unknown.text,
-        "the bodies must not tell which failed"
-    );
+    assert_eq!(wrong.text, unknown.text, "the bodies must not tell which failed");
     assert_eq!(wrong.body["error"]["code"], "invalid_credentials");
 }
 
@@ -85,10 +78,8 @@ fn invalid_email_and_weak_password_are_400_and_write_nothing() {
 fn extra_fields_are_refused() {
     let app = spawn_app();
     let email = unique_email("extra");
-    let r = app.post_json(
-        "/register",
-        &json!({"email": email, "password": "correct horse battery", "admin": true}),
-    );
+    let r = app
+        .post_json("/register", &json!({"email": email, "password": "correct horse battery", "admin": true}));
     assert_eq!(r.status, 400);
     assert!(app.user_item(&email).is_none());
 }

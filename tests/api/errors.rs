@@ -12,32 +12,12 @@ fn assert_json_error(r: &api_tests::TestResponse, status: u16, code: &str) {
 fn malformed_json_is_400() {
     let app = spawn_app();
     for path in ["/register", "/login"] {
+        assert_json_error(&app.post_raw(path, "application/json", b"{\"email\": "), 400, "malformed_json");
+        assert_json_error(&app.post_raw(path, "application/json", b"{}"), 400, "malformed_json");
+        assert_json_error(&app.post_raw(path, "application/json", b"[1,2]"), 400, "malformed_json");
+        assert_json_error(&app.post_raw(path, "application/json", b"\xff\xfe"), 400, "malformed_json");
         assert_json_error(
-            &app.post_raw(path, "application/json", b"{\"email\": "),
-            400,
-            "malformed_json",
-        );
-        assert_json_error(
-            &app.post_raw(path, "application/json", b"{}"),
-            400,
-            "malformed_json",
-        );
-        assert_json_error(
-            &app.post_raw(path, "application/json", b"[1,2]"),
-            400,
-            "malformed_json",
-        );
-        assert_json_error(
-            &app.post_raw(path, "application/json", b"\xff\xfe"),
-            400,
-            "malformed_json",
-        );
-        assert_json_error(
-            &app.post_raw(
-                path,
-                "application/json",
-                br#"{"email": 5, "password": "correct horse"}"#,
-            ),
+            &app.post_raw(path, "application/json", br#"{"email": 5, "password": "correct horse"}"#),
             400,
             "malformed_json",
         );
@@ -52,10 +32,7 @@ fn wrong_content_type_is_415() {
 
 #[test]
 fn oversized_body_is_413() {
-    let body = format!(
-        r#"{{"email":"a@example.com","password":"{}"}}"#,
-        "x".repeat(20_000)
-    );
+    let body = format!(r#"{{"email":"a@example.com","password":"{}"}}"#, "x".repeat(20_000));
     let r = spawn_app().post_raw("/register", "application/json", body.as_bytes());
     assert_json_error(&r, 413, "payload_too_large");
 }
@@ -80,11 +57,7 @@ fn unreachable_dynamodb_is_a_quick_503() {
     let started = Instant::now();
     let r = app.register(&unique_email("down"), "correct horse battery");
     assert_json_error(&r, 503, "dependency_unavailable");
-    assert!(
-        !r.text.contains("127.0.0.1"),
-        "internals stay out of the body: {}",
-        r.text
-    );
+    assert!(!r.text.contains("127.0.0.1"), "internals stay out of the body: {}", r.text);
     assert!(started.elapsed() < Duration::from_secs(10));
     let r = app.login(&unique_email("down"), "correct horse battery");
     assert_json_error(&r, 503, "dependency_unavailable");
@@ -95,8 +68,5 @@ fn missing_table_is_a_503_not_a_500() {
     let app = spawn_app_with_env(&[("USERS_TABLE", "no-such-table")]);
     let r = app.register(&unique_email("notable"), "correct horse battery");
     assert_json_error(&r, 503, "dependency_unavailable");
-    assert!(
-        app.logs().contains("ResourceNotFoundException"),
-        "the cause is logged"
-    );
+    assert!(app.logs().contains("ResourceNotFoundException"), "the cause is logged");
 }

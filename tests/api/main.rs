@@ -3,4 +3,6 @@
 mod accounts;
 mod errors;
 mod health;
+mod sessions;
 mod sigv4_moto;
+mod throttling;

@@ -19,10 +19,7 @@ impl Drop for Moto {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
 /// An unsigned IAM query-protocol call (one of the initial no-auth actions); returns the XML.
@@ -42,11 +39,8 @@ fn iam(endpoint: &str, form: &str) -> String {
 }
 
 fn xml_text<'a>(xml: &'a str, tag: &str) -> &'a str {
-    let start = xml
-        .find(&format!("<{tag}>"))
-        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
-        + tag.len()
-        + 2;
+    let start =
+        xml.find(&format!("<{tag}>")).unwrap_or_else(|| panic!("no <{tag}> in {xml}")) + tag.len() + 2;
     &xml[start..start + xml[start..].find('<').unwrap()]
 }
 
@@ -56,10 +50,7 @@ fn send(request: http::Request<Vec<u8>>) -> (u16, String) {
         builder = builder.header(k.as_str(), v.to_str().unwrap());
     }
     let mut response = builder.send(request.body()).unwrap();
-    (
-        response.status().as_u16(),
-        response.body_mut().read_to_string().unwrap(),
-    )
+    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
 }
 
 #[test]
@@ -82,13 +73,11 @@ fn moto_accepts_our_signature_and_rejects_a_tampered_request() {
     }
 
     iam(&endpoint, "Action=CreateUser&UserName=signer");
-    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#;
+    let policy =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#;
     iam(
         &endpoint,
-        &format!(
-            "Action=PutUserPolicy&UserName=signer&PolicyName=ddb&PolicyDocument={}",
-            urlencode(policy)
-        ),
+        &format!("Action=PutUserPolicy&UserName=signer&PolicyName=ddb&PolicyDocument={}", urlencode(policy)),
     );
     let key = iam(&endpoint, "Action=CreateAccessKey&UserName=signer");
     let dynamodb = DynamoDb {
@@ -101,17 +90,13 @@ fn moto_accepts_our_signature_and_rejects_a_tampered_request() {
         },
     };
 
-    let list = dynamodb
-        .request("ListTables", &json!({}), SystemTime::now())
-        .unwrap();
+    let list = dynamodb.request("ListTables", &json!({}), SystemTime::now()).unwrap();
     let (status, body) = send(list);
     assert_eq!(status, 200, "signed request refused: {body}");
     assert!(body.contains("TableNames"), "{body}");
 
     // The same request with its body changed after signing.
-    let mut tampered = dynamodb
-        .request("ListTables", &json!({"Limit": 5}), SystemTime::now())
-        .unwrap();
+    let mut tampered = dynamodb.request("ListTables", &json!({"Limit": 5}), SystemTime::now()).unwrap();
     *tampered.body_mut() = br#"{"Limit":6}"#.to_vec();
     let (status, body) = send(tampered);
     assert_eq!(status, 403, "tampered request accepted: {body}");
@@ -120,20 +105,14 @@ fn moto_accepts_our_signature_and_rejects_a_tampered_request() {
     // A wrong secret is refused too.
     let mut wrong = dynamodb.clone();
     wrong.credentials.secret_access_key.push('x');
-    let (status, _) = send(
-        wrong
-            .request("ListTables", &json!({}), SystemTime::now())
-            .unwrap(),
-    );
+    let (status, _) = send(wrong.request("ListTables", &json!({}), SystemTime::now()).unwrap());
     assert_eq!(status, 403);
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

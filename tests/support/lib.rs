@@ -6,12 +6,10 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// Runs `scripts/devstack.py up <args>` and returns once it printed every `wanted` line prefix,
@@ -23,11 +21,7 @@ fn devstack(args: &[&str], wanted: &[&str]) -> (Child, Vec<String>) {
         .args(["--exit-with-parent", "--runner", "wasmtime"])
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(if std::env::var_os("STACK_LOGS").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
+        .stderr(if std::env::var_os("STACK_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
         .spawn()
         .expect("python3 runs scripts/devstack.py");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -37,9 +31,7 @@ fn devstack(args: &[&str], wanted: &[&str]) -> (Child, Vec<String>) {
             match lines.next() {
                 Some(Ok(line)) if line.starts_with(prefix) => break line,
                 Some(Ok(_)) => continue,
-                _ => panic!(
-                    "devstack ended before printing '{prefix}' (set STACK_LOGS=1 to see why)"
-                ),
+                _ => panic!("devstack ended before printing '{prefix}' (set STACK_LOGS=1 to see why)"),
             }
         };
         values.push(line[prefix.len()..].trim().to_owned());
@@ -54,12 +46,7 @@ pub fn dynamodb_endpoint() -> &'static str {
         .get_or_init(|| {
             let port = free_port().to_string();
             let (child, mut v) = devstack(
-                &[
-                    "--only-dynamodb",
-                    "--dynamodb-in-memory",
-                    "--dynamodb-port",
-                    &port,
-                ],
+                &["--only-dynamodb", "--dynamodb-in-memory", "--dynamodb-port", &port],
                 &["dynamodb:"],
             );
             (child, v.remove(0))
@@ -68,11 +55,7 @@ pub fn dynamodb_endpoint() -> &'static str {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub struct TestApp {
@@ -88,14 +71,14 @@ pub fn spawn_app() -> &'static TestApp {
     APP.get_or_init(|| spawn_app_with_env(&[]))
 }
 
+/// Component settings every test stack gets: the tests act as the trusted proxy in front of the
+/// gateway, so the `x-forwarded-for` they send is the client address.
+const TEST_ENV: &[(&str, &str)] = &[("CLIENT_IP_HOPS", "2"), ("CORS_ALLOWED_ORIGINS", "https://app.example")];
+
 /// A stack of its own, with component environment overrides (e.g. a dead DynamoDB endpoint).
 pub fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
     let dynamodb = dynamodb_endpoint().to_owned();
-    let log_file = std::env::temp_dir().join(format!(
-        "api-tests-{}-{}.log",
-        std::process::id(),
-        free_port()
-    ));
+    let log_file = std::env::temp_dir().join(format!("api-tests-{}-{}.log", std::process::id(), free_port()));
     let mut args = vec![
         "--port".to_owned(),
         "0".to_owned(),
@@ -104,18 +87,13 @@ pub fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
         "--log-file".to_owned(),
         log_file.display().to_string(),
     ];
-    for (k, v) in env {
+    for (k, v) in TEST_ENV.iter().chain(env) {
         args.push("--env".to_owned());
         args.push(format!("{k}={v}"));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (child, mut v) = devstack(&args, &["api:"]);
-    TestApp {
-        address: v.remove(0),
-        dynamodb,
-        log_file,
-        _child: Some(child),
-    }
+    TestApp { address: v.remove(0), dynamodb, log_file, _child: Some(child) }
 }
 
 pub struct TestResponse {
@@ -139,12 +117,15 @@ fn finish(response: Result<http::Response<ureq::Body>, ureq::Error>) -> TestResp
     let headers = response.headers().clone();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    TestResponse {
-        status,
-        headers,
-        body,
-        text,
-    }
+    TestResponse { status, headers, body, text }
+}
+
+/// A random client address, so tests do not share throttling counters by accident.
+pub fn random_address() -> String {
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u32
+        ^ (std::process::id() << 8)
+        ^ (SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos());
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
 }
 
 impl TestApp {
@@ -152,21 +133,35 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// Any request. A random `x-forwarded-for` is added unless `headers` has one.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> TestResponse {
+        let mut request = http::Request::builder().method(method).uri(self.url(path));
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-forwarded-for")) {
+            request = request.header("x-forwarded-for", random_address());
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let request = request.body(body.unwrap_or_default().to_vec()).unwrap();
+        finish(agent().run(request))
+    }
+
     pub fn post_json(&self, path: &str, body: &Value) -> TestResponse {
         self.post_raw(path, "application/json", body.to_string().as_bytes())
     }
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> TestResponse {
-        finish(
-            agent()
-                .post(self.url(path))
-                .header("content-type", content_type)
-                .send(body),
-        )
+        self.send("POST", path, &[("content-type", content_type)], Some(body))
     }
 
     pub fn get(&self, path: &str) -> TestResponse {
-        finish(agent().get(self.url(path)).call())
+        self.send("GET", path, &[], None)
     }
 
     pub fn register(&self, email: &str, password: &str) -> TestResponse {
@@ -175,6 +170,16 @@ impl TestApp {
 
     pub fn login(&self, email: &str, password: &str) -> TestResponse {
         self.post_json("/login", &json!({"email": email, "password": password}))
+    }
+
+    /// Registers a fresh account and logs in: (email, password, login response body).
+    pub fn signed_up_user(&self, tag: &str) -> (String, String, Value) {
+        let email = unique_email(tag);
+        let password = format!("pw-{}-{}", tag, random_address());
+        assert_eq!(self.register(&email, &password).status, 201);
+        let login = self.login(&email, &password);
+        assert_eq!(login.status, 200, "{}", login.text);
+        (email, password, login.body)
     }
 
     /// Every line the stack has logged so far.
@@ -198,18 +203,13 @@ impl TestApp {
     }
 
     pub fn user_item(&self, email: &str) -> Option<Value> {
-        self.dynamodb(
-            "GetItem",
-            &json!({"TableName": "users", "Key": {"email": {"S": email}}}),
-        )
-        .get("Item")
-        .cloned()
+        self.dynamodb("GetItem", &json!({"TableName": "users", "Key": {"email": {"S": email}}}))
+            .get("Item")
+            .cloned()
     }
 
     pub fn count_items(&self, table: &str) -> u64 {
-        self.dynamodb("Scan", &json!({"TableName": table, "Select": "COUNT"}))["Count"]
-            .as_u64()
-            .unwrap()
+        self.dynamodb("Scan", &json!({"TableName": table, "Select": "COUNT"}))["Count"].as_u64().unwrap()
     }
 }
 
@@ -218,13 +218,10 @@ pub fn unique_email(tag: &str) -> String {
     format!("{tag}-{}@example.com", uuid_like())
 }
 
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!("{t:x}{n}{}", std::process::id())
 }

@@ -1,7 +1,7 @@
-//! `POST /login`: checks an email and password.
+//! Sessions: `POST /login`, `POST /token/refresh`, `POST /logout`.
 use spin_sdk::http::{IntoResponse, Request};
 
 #[spin_sdk::http_service]
 async fn handle(request: Request) -> impl IntoResponse {
-    spin_adapter::serve("login", request, app_core::accounts::login).await
+    spin_adapter::serve("login", request, app_core::sessions::handle).await
 }

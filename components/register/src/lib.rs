@@ -1,7 +1,7 @@
-//! `POST /register`: creates an account.
+//! Account lifecycle: `POST /register`, `GET /me`, `DELETE /me`.
 use spin_sdk::http::{IntoResponse, Request};
 
 #[spin_sdk::http_service]
 async fn handle(request: Request) -> impl IntoResponse {
-    spin_adapter::serve("register", request, app_core::accounts::register).await
+    spin_adapter::serve("register", request, app_core::accounts::handle).await
 }

@@ -1,134 +1,132 @@
-//! The account use cases: register and login.
+//! Account lifecycle (the `register` component): `POST /register`, `GET /me`, `DELETE /me`.
 
 use crate::api::{ApiError, ApiRequest, ApiResponse};
-use crate::aws::dynamodb::{DynamoError, UserItem};
-use crate::config::Config;
-use crate::domain::{Email, Password, PasswordHash, PasswordHasher, UserId};
+use crate::aws::dynamodb::{SessionItem, UserItem};
+use crate::domain::{Email, Password, PasswordHash, UserId};
+use crate::store::Services;
+use crate::throttle::Decision;
+use crate::tokens::{unix_seconds, AccessClaims};
 use crate::transport::Transport;
 use serde::Deserialize;
 use serde_json::json;
-use std::time::UNIX_EPOCH;
 
-/// What a use case needs from the outside: configuration, a way to send requests, a hasher.
-pub struct Services<'a, T: Transport> {
-    pub config: &'a Config,
-    pub transport: &'a T,
-    pub hasher: &'a PasswordHasher,
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CredentialsBody {
+    pub email: String,
+    pub password: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CredentialsBody {
-    email: String,
+struct PasswordBody {
     password: String,
 }
 
-/// `POST /register` → 201 `{"id","email"}`; 409 when the email is taken.
+pub(crate) fn parse_email(raw: &str) -> Result<Email, ApiError> {
+    Email::parse(raw).map_err(|e| ApiError::InvalidEmail(e.to_string()))
+}
+
+/// Routes of the register component.
+pub async fn handle<T: Transport>(
+    services: &Services<'_, T>,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    match request.path.as_str() {
+        "/register" => register(services, request).await,
+        "/me" => match request.method {
+            http::Method::GET => me(services, request).await,
+            http::Method::DELETE => delete_me(services, request).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, DELETE".into() }),
+        },
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// `POST /register` → 201 `{"id","email"}`; 409 when the email is taken; 429 past the
+/// per-address registration limit.
 pub async fn register<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     request.require_method(http::Method::POST)?;
     let body: CredentialsBody = request.json()?;
-    let email = Email::parse(&body.email).map_err(|e| ApiError::InvalidEmail(e.to_string()))?;
-    let password =
-        Password::parse(&body.password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
-    let id = UserId::random();
-    let hash = services.hasher.hash(&password)?;
+    let email = parse_email(&body.email)?;
+    let password = Password::parse(&body.password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
+
+    let config = services.config;
+    let now = request.received_at;
+    let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
+    let keys = config.throttle.keys(email.as_str(), &address, unix_seconds(now));
+    let count = services.count(&keys.register_address, keys.expires_at, now).await?;
+    if let Decision::Deny { retry_after } = config.throttle.check_register(count, unix_seconds(now)) {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+
     let item = UserItem {
         email: email.as_str().to_owned(),
-        id: id.to_string(),
-        password_hash: hash.as_str().to_owned(),
-        created_at: unix_seconds(request).to_string(),
+        id: UserId::random().to_string(),
+        password_hash: services.hasher.hash(&password)?.as_str().to_owned(),
+        created_at: unix_seconds(now),
     };
-    let table = &services.config.users_table;
-    match dynamodb(services, request, "PutItem", &item.put_new(table)).await {
-        Ok(_) => Ok(ApiResponse::json(
-            201,
-            &json!({"id": item.id, "email": item.email}),
-        )),
-        Err(DynamoCallError::Dynamo(DynamoError::ConditionalCheckFailed)) => {
-            Err(ApiError::EmailTaken)
-        }
+    match services.dynamodb("PutItem", &item.put_new(&config.users_table), now).await {
+        Ok(_) => Ok(ApiResponse::json(201, &json!({"id": item.id, "email": item.email}))),
+        Err(e) if e.is_conditional_check_failed() => Err(ApiError::EmailTaken),
         Err(e) => Err(e.into()),
     }
 }
 
-/// `POST /login` → 200 `{"user_id","email"}`; one 401 for unknown email and wrong password.
-pub async fn login<T: Transport>(
+/// The caller's verified access token, and their account as it is now.
+async fn authenticated<T: Transport>(
+    services: &Services<'_, T>,
+    request: &ApiRequest,
+) -> Result<(AccessClaims, UserItem), ApiError> {
+    let token = request.bearer_token().ok_or(ApiError::InvalidToken)?;
+    let claims = services
+        .config
+        .access_tokens
+        .verify(token, request.received_at)
+        .map_err(|_| ApiError::InvalidToken)?;
+    match services.find_user(&claims.email, request.received_at).await? {
+        Some(user) if user.id == claims.sub => Ok((claims, user)),
+        _ => Err(ApiError::InvalidToken), // the account is gone
+    }
+}
+
+/// `GET /me` → 200 `{"id","email","created_at"}`.
+pub async fn me<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    request.require_method(http::Method::POST)?;
-    let body: CredentialsBody = request.json()?;
-    let email = Email::parse(&body.email).map_err(|e| ApiError::InvalidEmail(e.to_string()))?;
-    let password = Password::parse_candidate(&body.password)
-        .map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
-    let table = &services.config.users_table;
-    let response = dynamodb(
-        services,
-        request,
-        "GetItem",
-        &UserItem::get_by_email(table, email.as_str()),
-    )
-    .await?;
-    let user = UserItem::from_get_response(&response).map_err(DynamoCallError::Dynamo)?;
-    let stored = user
-        .as_ref()
-        .map(|u| PasswordHash::from_stored(u.password_hash.clone()));
-    // Unknown email: verified against a dummy hash of the same cost, so both failures look alike.
-    if !services.hasher.verify(&password, stored.as_ref()) {
-        return Err(ApiError::InvalidCredentials);
-    }
-    let user = user.expect("verify succeeds only with a stored hash");
-    Ok(ApiResponse::json(
-        200,
-        &json!({"user_id": user.id, "email": user.email}),
-    ))
+    let (_, user) = authenticated(services, request).await?;
+    Ok(ApiResponse::json(200, &json!({"id": user.id, "email": user.email, "created_at": user.created_at})))
 }
 
-fn unix_seconds(request: &ApiRequest) -> u64 {
-    request
-        .received_at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// Why a DynamoDB call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DynamoCallError {
-    #[error(transparent)]
-    Transport(#[from] crate::TransportError),
-    #[error(transparent)]
-    Dynamo(#[from] DynamoError),
-    #[error("building the request failed: {0}")]
-    Build(String),
-}
-
-impl From<DynamoCallError> for ApiError {
-    fn from(e: DynamoCallError) -> ApiError {
-        ApiError::DependencyUnavailable(e.to_string())
-    }
-}
-
-/// Sends one DynamoDB operation and returns the body of its 2xx response.
-async fn dynamodb<T: Transport>(
+/// `DELETE /me` with `{"password"}` → 204; the account and all its refresh tokens are deleted.
+pub async fn delete_me<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
-    operation: &str,
-    body: &serde_json::Value,
-) -> Result<Vec<u8>, DynamoCallError> {
-    let outgoing = services
-        .config
-        .dynamodb
-        .request(operation, body, request.received_at)
-        .map_err(|e| DynamoCallError::Build(e.to_string()))?;
-    let response = services.transport.send(outgoing).await?;
-    let status = response.status().as_u16();
-    if (200..300).contains(&status) {
-        Ok(response.into_body())
-    } else {
-        Err(DynamoError::from_response(status, response.body()).into())
+) -> Result<ApiResponse, ApiError> {
+    let (_, user) = authenticated(services, request).await?;
+    let body: PasswordBody = request.json()?;
+    let password =
+        Password::parse_candidate(&body.password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
+    let stored = PasswordHash::from_stored(user.password_hash.clone());
+    if !services.hasher.verify(&password, Some(&stored)) {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let now = request.received_at;
+    let table = &services.config.sessions_table;
+    let found = services.dynamodb("Query", &SessionItem::query_by_user(table, &user.id), now).await?;
+    for family in SessionItem::family_ids_from_query(&found).map_err(crate::store::StoreError::from)? {
+        services.dynamodb("DeleteItem", &SessionItem::delete(table, &family), now).await?;
+    }
+    match services
+        .dynamodb("DeleteItem", &UserItem::delete(&services.config.users_table, &user.email, &user.id), now)
+        .await
+    {
+        Ok(_) => Ok(ApiResponse::no_content()),
+        Err(e) if e.is_conditional_check_failed() => Err(ApiError::InvalidToken),
+        Err(e) => Err(e.into()),
     }
 }

@@ -21,19 +21,14 @@ impl ApiRequest {
     /// Decodes a JSON body into `T`, refusing wrong content types, oversized bodies and
     /// malformed JSON with the matching 4xx.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        let content_type = self
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let content_type =
+            self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let media_type = content_type.split(';').next().unwrap_or("").trim();
         if !media_type.eq_ignore_ascii_case("application/json") {
             return Err(ApiError::UnsupportedMediaType);
         }
         if self.body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge {
-                max: MAX_BODY_BYTES,
-            });
+            return Err(ApiError::PayloadTooLarge { max: MAX_BODY_BYTES });
         }
         serde_json::from_slice(&self.body).map_err(|e| ApiError::MalformedJson(e.to_string()))
     }
@@ -43,10 +38,78 @@ impl ApiRequest {
         if self.method == allowed {
             Ok(())
         } else {
-            Err(ApiError::MethodNotAllowed {
-                allow: allowed.to_string(),
-            })
+            Err(ApiError::MethodNotAllowed { allow: allowed.to_string() })
         }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Authorization: Bearer <token>` token, if any.
+    pub fn bearer_token(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    }
+
+    /// The client address: the entry `hops` from the right of the forwarding header (entries to
+    /// its left could have been written by the client itself). "unknown" when absent.
+    pub fn client_address(&self, header: &str, hops: usize) -> String {
+        self.header(header)
+            .map(|chain| chain.split(',').map(str::trim).filter(|a| !a.is_empty()).collect::<Vec<_>>())
+            .and_then(|entries| entries.len().checked_sub(hops).map(|i| entries[i].to_owned()))
+            .filter(|a| a.len() <= 64)
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        self.header("origin")
+    }
+}
+
+/// CORS for the configured frontend origins. Preflight (`OPTIONS` with
+/// `Access-Control-Request-Method`) is answered here; other responses get the allow headers added
+/// when the request's Origin is allowed.
+pub mod cors {
+    use super::{ApiRequest, ApiResponse};
+
+    const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
+    const ALLOW_HEADERS: &str = "authorization, content-type, x-request-id, accept";
+    const EXPOSE_HEADERS: &str = "x-request-id, retry-after";
+
+    fn allowed<'a>(origins: &[String], request: &'a ApiRequest) -> Option<&'a str> {
+        let origin = request.origin()?;
+        origins.iter().any(|o| o == origin || o == "*").then_some(origin)
+    }
+
+    pub fn is_preflight(request: &ApiRequest) -> bool {
+        request.method == http::Method::OPTIONS
+            && request.headers.contains_key("access-control-request-method")
+    }
+
+    pub fn preflight(origins: &[String], request: &ApiRequest) -> ApiResponse {
+        let mut response = ApiResponse::no_content();
+        if let Some(origin) = allowed(origins, request) {
+            response.headers.extend([
+                ("access-control-allow-origin".into(), origin.to_owned()),
+                ("access-control-allow-methods".into(), ALLOW_METHODS.into()),
+                ("access-control-allow-headers".into(), ALLOW_HEADERS.into()),
+                ("access-control-max-age".into(), "600".into()),
+            ]);
+        }
+        response.headers.push(("vary".into(), "origin".into()));
+        response
+    }
+
+    pub fn decorate(origins: &[String], request: &ApiRequest, response: &mut ApiResponse) {
+        if let Some(origin) = allowed(origins, request) {
+            response.headers.extend([
+                ("access-control-allow-origin".into(), origin.to_owned()),
+                ("access-control-expose-headers".into(), EXPOSE_HEADERS.into()),
+            ]);
+        }
+        response.headers.push(("vary".into(), "origin".into()));
     }
 }
 
@@ -63,6 +126,10 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    pub fn no_content() -> ApiResponse {
+        ApiResponse { status: 204, headers: vec![], body: vec![], error_code: None, log_detail: None }
+    }
+
     pub fn json<T: Serialize>(status: u16, value: &T) -> ApiResponse {
         ApiResponse {
             status,
@@ -86,6 +153,12 @@ pub enum ApiError {
     InvalidPassword(String),
     #[error("email or password is incorrect")]
     InvalidCredentials,
+    #[error("a valid access token is required (Authorization: Bearer <token>)")]
+    InvalidToken,
+    #[error("the refresh token is invalid, expired or revoked")]
+    InvalidRefreshToken,
+    #[error("too many attempts; retry after {retry_after} seconds")]
+    TooManyRequests { retry_after: u64 },
     #[error("no such resource")]
     NotFound,
     #[error("method not allowed; use {allow}")]
@@ -108,10 +181,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::MalformedJson(_)
-            | ApiError::InvalidEmail(_)
-            | ApiError::InvalidPassword(_) => 400,
-            ApiError::InvalidCredentials => 401,
+            ApiError::MalformedJson(_) | ApiError::InvalidEmail(_) | ApiError::InvalidPassword(_) => 400,
+            ApiError::InvalidCredentials | ApiError::InvalidToken | ApiError::InvalidRefreshToken => 401,
+            ApiError::TooManyRequests { .. } => 429,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::EmailTaken => 409,
@@ -128,6 +200,9 @@ impl ApiError {
             ApiError::InvalidEmail(_) => "invalid_email",
             ApiError::InvalidPassword(_) => "invalid_password",
             ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::InvalidRefreshToken => "invalid_refresh_token",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::EmailTaken => "email_taken",
@@ -146,8 +221,13 @@ impl ApiError {
         if let ApiError::DependencyUnavailable(detail) | ApiError::Misconfigured(detail) = &self {
             response.log_detail = Some(detail.clone());
         }
-        if let ApiError::MethodNotAllowed { allow } = self {
-            response.headers.push(("allow".into(), allow));
+        match self {
+            ApiError::MethodNotAllowed { allow } => response.headers.push(("allow".into(), allow)),
+            ApiError::TooManyRequests { retry_after } => {
+                response.headers.push(("retry-after".into(), retry_after.to_string()))
+            }
+            ApiError::InvalidToken => response.headers.push(("www-authenticate".into(), "Bearer".into())),
+            _ => {}
         }
         response
     }
@@ -185,51 +265,61 @@ mod tests {
 
     #[test]
     fn json_body_checks() {
-        assert!(request("application/json", br#"{"email":"x"}"#)
-            .json::<Body>()
-            .is_ok());
-        assert!(
-            request("application/json; charset=utf-8", br#"{"email":"x"}"#)
-                .json::<Body>()
-                .is_ok()
-        );
-        assert_eq!(
-            request("text/plain", b"{}")
-                .json::<Body>()
-                .unwrap_err()
-                .status(),
-            415
-        );
-        assert_eq!(
-            request("application/json", b"{")
-                .json::<Body>()
-                .unwrap_err()
-                .status(),
-            400
-        );
-        assert_eq!(
-            request("application/json", b"{}")
-                .json::<Body>()
-                .unwrap_err()
-                .status(),
-            400
-        );
+        assert!(request("application/json", br#"{"email":"x"}"#).json::<Body>().is_ok());
+        assert!(request("application/json; charset=utf-8", br#"{"email":"x"}"#).json::<Body>().is_ok());
+        assert_eq!(request("text/plain", b"{}").json::<Body>().unwrap_err().status(), 415);
+        assert_eq!(request("application/json", b"{").json::<Body>().unwrap_err().status(), 400);
+        assert_eq!(request("application/json", b"{}").json::<Body>().unwrap_err().status(), 400);
         let big = vec![b' '; MAX_BODY_BYTES + 1];
-        assert_eq!(
-            request("application/json", &big)
-                .json::<Body>()
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(request("application/json", &big).json::<Body>().unwrap_err().status(), 413);
+    }
+
+    #[test]
+    fn client_address_takes_the_trusted_hop() {
+        let mut r = request("application/json", b"");
+        assert_eq!(r.client_address("x-forwarded-for", 1), "unknown");
+        r.headers.insert("x-forwarded-for", "6.6.6.6, 10.0.0.7, 127.0.0.1".parse().unwrap());
+        assert_eq!(r.client_address("x-forwarded-for", 1), "127.0.0.1");
+        assert_eq!(r.client_address("x-forwarded-for", 2), "10.0.0.7");
+        assert_eq!(r.client_address("x-forwarded-for", 4), "unknown");
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        let mut r = request("application/json", b"");
+        assert_eq!(r.bearer_token(), None);
+        r.headers.insert("authorization", "Bearer abc.def".parse().unwrap());
+        assert_eq!(r.bearer_token(), Some("abc.def"));
+        r.headers.insert("authorization", "Basic abc".parse().unwrap());
+        assert_eq!(r.bearer_token(), None);
+    }
+
+    #[test]
+    fn cors_only_for_allowed_origins() {
+        let origins = vec!["https://app.example".to_owned()];
+        let mut r = request("application/json", b"");
+        r.method = http::Method::OPTIONS;
+        r.headers.insert("access-control-request-method", "POST".parse().unwrap());
+        r.headers.insert("origin", "https://app.example".parse().unwrap());
+        assert!(cors::is_preflight(&r));
+        let ok = cors::preflight(&origins, &r);
+        assert_eq!(ok.status, 204);
+        assert!(ok.headers.contains(&("access-control-allow-origin".into(), "https://app.example".into())));
+        r.headers.insert("origin", "https://evil.example".parse().unwrap());
+        let refused = cors::preflight(&origins, &r);
+        assert!(!refused.headers.iter().any(|(k, _)| k == "access-control-allow-origin"));
+    }
+
+    #[test]
+    fn too_many_requests_carries_retry_after() {
+        let r = ApiError::TooManyRequests { retry_after: 7 }.into_response();
+        assert_eq!(r.status, 429);
+        assert!(r.headers.contains(&("retry-after".into(), "7".into())));
     }
 
     #[test]
     fn error_body_shape() {
-        let r = ApiError::MethodNotAllowed {
-            allow: "POST".into(),
-        }
-        .into_response();
+        let r = ApiError::MethodNotAllowed { allow: "POST".into() }.into_response();
         assert_eq!(r.status, 405);
         assert!(r.headers.contains(&("allow".into(), "POST".into())));
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();

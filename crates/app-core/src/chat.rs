@@ -1,7 +1,7 @@
 //! The chat use case.
 
-use crate::accounts::Services;
 use crate::api::{ApiError, ApiRequest, ApiResponse};
+use crate::store::Services;
 use crate::transport::Transport;
 
 /// `POST /chat`: not built yet; answers 501 so a frontend can already be wired to it.

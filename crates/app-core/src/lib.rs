@@ -8,8 +8,13 @@ pub mod aws;
 pub mod chat;
 pub mod config;
 pub mod domain;
+pub mod sessions;
+pub mod store;
+pub mod throttle;
+pub mod tokens;
 pub mod transport;
 
 pub use api::{ApiError, ApiRequest, ApiResponse};
 pub use config::Config;
+pub use store::Services;
 pub use transport::{Transport, TransportError};

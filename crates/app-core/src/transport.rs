@@ -15,5 +15,9 @@ pub trait Transport {
     async fn send(
         &self,
         request: http::Request<Vec<u8>>,
+        timeout: std::time::Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError>;
+
+    /// Waits (for retry backoff).
+    async fn sleep(&self, duration: std::time::Duration);
 }

@@ -37,36 +37,18 @@ fn load_request(text: &str) -> http::Request<Vec<u8>> {
             builder = builder.header(name, value);
         }
     }
-    let encoded: String = target
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && c != ' ' {
-                c.to_string()
-            } else {
-                percent(c)
-            }
-        })
-        .collect();
-    builder
-        .uri(format!("https://{host}{encoded}"))
-        .body(body.as_bytes().to_vec())
-        .unwrap()
+    let encoded: String =
+        target.chars().map(|c| if c.is_ascii() && c != ' ' { c.to_string() } else { percent(c) }).collect();
+    builder.uri(format!("https://{host}{encoded}")).body(body.as_bytes().to_vec()).unwrap()
 }
 
 fn percent(c: char) -> String {
     let mut buf = [0u8; 4];
-    c.encode_utf8(&mut buf)
-        .bytes()
-        .map(|b| format!("%{b:02X}"))
-        .collect()
+    c.encode_utf8(&mut buf).bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 fn expected_authorization(signed_request: &str) -> String {
-    signed_request
-        .lines()
-        .find_map(|l| l.strip_prefix("Authorization:"))
-        .unwrap()
-        .to_owned()
+    signed_request.lines().find_map(|l| l.strip_prefix("Authorization:")).unwrap().to_owned()
 }
 
 fn timestamp(raw: &str) -> SystemTime {
@@ -92,14 +74,8 @@ fn signatures_match_the_aws_test_suite() {
             secret_access_key: context.credentials.secret_access_key,
             session_token: context.credentials.token,
         };
-        sign(
-            &mut request,
-            &credentials,
-            &context.region,
-            &context.service,
-            timestamp(&context.timestamp),
-        )
-        .unwrap();
+        sign(&mut request, &credentials, &context.region, &context.service, timestamp(&context.timestamp))
+            .unwrap();
         assert_eq!(
             request.headers()["authorization"].to_str().unwrap(),
             expected_authorization(&read("header-signed-request.txt")),

@@ -1,12 +1,16 @@
 //! Everything that knows about Spin / wasi:http lives here, once, for all components.
 
-use app_core::accounts::Services;
+use app_core::api::cors;
 use app_core::domain::PasswordHasher;
-use app_core::{ApiError, ApiRequest, ApiResponse, Config, Transport, TransportError};
+use app_core::{ApiError, ApiRequest, ApiResponse, Config, Services, Transport, TransportError};
 use bytes::Bytes;
+use futures::future::{select, Either};
 use spin_sdk::http::body::IncomingBodyExt;
 use spin_sdk::http::{FullBody, Request};
+use spin_sdk::wasip3::clocks::monotonic_clock;
+use std::pin::pin;
 use std::sync::OnceLock;
+use std::time::Duration;
 use std::time::{Instant, SystemTime};
 
 /// Outbound HTTP through the runtime (wasi:http), as the core's [`Transport`].
@@ -16,17 +20,29 @@ impl Transport for SpinTransport {
     async fn send(
         &self,
         request: http::Request<Vec<u8>>,
+        timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let request = request.map(|body| FullBody::new(Bytes::from(body)));
-        let response = spin_sdk::http::send(request)
-            .await
-            .map_err(|e| TransportError::Unreachable(format!("{e:?}")))?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .bytes()
-            .await
-            .map_err(|e| TransportError::Unreachable(format!("reading response body: {e:?}")))?;
-        Ok(http::Response::from_parts(parts, body.to_vec()))
+        let exchange = async {
+            let request = request.map(|body| FullBody::new(Bytes::from(body)));
+            let response = spin_sdk::http::send(request)
+                .await
+                .map_err(|e| TransportError::Unreachable(format!("{e:?}")))?;
+            let (parts, body) = response.into_parts();
+            let body = body
+                .bytes()
+                .await
+                .map_err(|e| TransportError::Unreachable(format!("reading response body: {e:?}")))?;
+            Ok(http::Response::from_parts(parts, body.to_vec()))
+        };
+        let deadline = monotonic_clock::wait_for(timeout.as_nanos() as u64);
+        match select(pin!(exchange), pin!(deadline)).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(TransportError::Timeout),
+        }
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        monotonic_clock::wait_for(duration.as_nanos() as u64).await
     }
 }
 
@@ -38,10 +54,7 @@ struct Instance {
 
 fn instance() -> &'static Instance {
     static INSTANCE: OnceLock<Instance> = OnceLock::new();
-    INSTANCE.get_or_init(|| Instance {
-        config: Config::from_env(),
-        hasher: PasswordHasher::new(),
-    })
+    INSTANCE.get_or_init(|| Instance { config: Config::from_env(), hasher: PasswordHasher::new() })
 }
 
 /// Serves one request with `handler`: answers `GET /health` itself, reads the body (bounded),
@@ -60,9 +73,7 @@ where
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let response = match body.bytes().await {
-        Err(e) => {
-            ApiError::MalformedJson(format!("could not read request body: {e:?}")).into_response()
-        }
+        Err(e) => ApiError::MalformedJson(format!("could not read request body: {e:?}")).into_response(),
         Ok(body) => {
             let api_request = ApiRequest {
                 method: parts.method,
@@ -84,10 +95,7 @@ where
 {
     if request.path == "/health" {
         return match request.require_method(http::Method::GET) {
-            Ok(()) => ApiResponse::json(
-                200,
-                &serde_json::json!({"status": "ok", "component": component}),
-            ),
+            Ok(()) => ApiResponse::json(200, &serde_json::json!({"status": "ok", "component": component})),
             Err(e) => e.into_response(),
         };
     }
@@ -96,14 +104,13 @@ where
         Ok(config) => config,
         Err(missing) => return ApiError::Misconfigured(missing.clone()).into_response(),
     };
-    let services = Services {
-        config,
-        transport: &SpinTransport,
-        hasher: &instance.hasher,
-    };
-    handler(&services, request)
-        .await
-        .unwrap_or_else(ApiError::into_response)
+    if cors::is_preflight(request) {
+        return cors::preflight(&config.cors_allowed_origins, request);
+    }
+    let services = Services { config, transport: &SpinTransport, hasher: &instance.hasher };
+    let mut response = handler(&services, request).await.unwrap_or_else(ApiError::into_response);
+    cors::decorate(&config.cors_allowed_origins, request, &mut response);
+    response
 }
 
 /// The caller's `x-request-id` when it is a sane token, else a fresh UUID.
@@ -114,8 +121,7 @@ fn request_id(headers: &http::HeaderMap) -> String {
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())

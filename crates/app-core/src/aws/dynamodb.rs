@@ -28,13 +28,7 @@ impl DynamoDb {
             .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
             .header("content-length", bytes.len())
             .body(bytes)?;
-        sign(
-            &mut request,
-            &self.credentials,
-            &self.region,
-            "dynamodb",
-            now,
-        )?;
+        sign(&mut request, &self.credentials, &self.region, "dynamodb", now)?;
         Ok(request)
     }
 }
@@ -45,7 +39,8 @@ pub struct UserItem {
     pub email: String,
     pub id: String,
     pub password_hash: String,
-    pub created_at: String,
+    /// Unix seconds.
+    pub created_at: u64,
 }
 
 impl UserItem {
@@ -57,7 +52,7 @@ impl UserItem {
                 "email": {"S": self.email},
                 "id": {"S": self.id},
                 "password_hash": {"S": self.password_hash},
-                "created_at": {"S": self.created_at},
+                "created_at": {"N": self.created_at.to_string()},
             },
             "ConditionExpression": "attribute_not_exists(email)",
         })
@@ -73,26 +68,195 @@ impl UserItem {
 
     /// Parses a GetItem response body: `Ok(None)` when there is no such item.
     pub fn from_get_response(body: &[u8]) -> Result<Option<UserItem>, DynamoError> {
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|e| DynamoError::Malformed(format!("GetItem response is not JSON: {e}")))?;
+        let v = parse_body(body)?;
         let Some(item) = v.get("Item") else {
             return Ok(None);
         };
-        let s = |name: &str| {
-            item.get(name)
-                .and_then(|a| a.get("S"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    DynamoError::Malformed(format!("item lacks string attribute {name}"))
-                })
-        };
         Ok(Some(UserItem {
-            email: s("email")?,
-            id: s("id")?,
-            password_hash: s("password_hash")?,
-            created_at: s("created_at").unwrap_or_default(),
+            email: string_attr(item, "email")?,
+            id: string_attr(item, "id")?,
+            password_hash: string_attr(item, "password_hash")?,
+            created_at: number_attr(item, "created_at").unwrap_or(0),
         }))
+    }
+}
+
+impl UserItem {
+    /// DeleteItem of this user, only if the id still matches (a re-registered email is another user).
+    pub fn delete(table: &str, email: &str, id: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"email": {"S": email}},
+            "ConditionExpression": "id = :id",
+            "ExpressionAttributeValues": {":id": {"S": id}},
+        })
+    }
+}
+
+fn string_attr(item: &Value, name: &str) -> Result<String, DynamoError> {
+    item.get(name)
+        .and_then(|a| a.get("S"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| DynamoError::Malformed(format!("item lacks string attribute {name}")))
+}
+
+fn number_attr(item: &Value, name: &str) -> Option<u64> {
+    item.get(name)?.get("N")?.as_str()?.parse().ok()
+}
+
+fn parse_body(body: &[u8]) -> Result<Value, DynamoError> {
+    serde_json::from_slice(body).map_err(|e| DynamoError::Malformed(format!("response is not JSON: {e}")))
+}
+
+/// One login's refresh-token family: only the hash of the current token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionItem {
+    pub family_id: String,
+    pub user_id: String,
+    pub email: String,
+    pub token_hash: String,
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+impl SessionItem {
+    pub const BY_USER_INDEX: &'static str = "by_user";
+
+    pub fn put_new(&self, table: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Item": {
+                "family_id": {"S": self.family_id},
+                "user_id": {"S": self.user_id},
+                "email": {"S": self.email},
+                "token_hash": {"S": self.token_hash},
+                "expires_at": {"N": self.expires_at.to_string()},
+            },
+            "ConditionExpression": "attribute_not_exists(family_id)",
+        })
+    }
+
+    pub fn get(table: &str, family_id: &str) -> Value {
+        json!({"TableName": table, "Key": {"family_id": {"S": family_id}}, "ConsistentRead": true})
+    }
+
+    pub fn from_get_response(body: &[u8]) -> Result<Option<SessionItem>, DynamoError> {
+        let v = parse_body(body)?;
+        let Some(item) = v.get("Item") else { return Ok(None) };
+        Ok(Some(SessionItem {
+            family_id: string_attr(item, "family_id")?,
+            user_id: string_attr(item, "user_id")?,
+            email: string_attr(item, "email")?,
+            token_hash: string_attr(item, "token_hash")?,
+            expires_at: number_attr(item, "expires_at").unwrap_or(0),
+            revoked: item.get("revoked_at").is_some(),
+        }))
+    }
+
+    /// Replaces the current token hash, only if it is still `old_hash` and not revoked: of two
+    /// concurrent uses of one token, exactly one wins.
+    pub fn rotate(table: &str, family_id: &str, old_hash: &str, new_hash: &str, expires_at: u64) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"family_id": {"S": family_id}},
+            "UpdateExpression": "SET token_hash = :new, expires_at = :exp",
+            "ConditionExpression": "token_hash = :old AND attribute_not_exists(revoked_at)",
+            "ExpressionAttributeValues": {
+                ":new": {"S": new_hash}, ":old": {"S": old_hash}, ":exp": {"N": expires_at.to_string()},
+            },
+        })
+    }
+
+    /// Marks the family revoked (if it exists; and, with `only_hash`, only if that is the current token).
+    pub fn revoke(table: &str, family_id: &str, now: u64, only_hash: Option<&str>) -> Value {
+        let mut v = json!({
+            "TableName": table,
+            "Key": {"family_id": {"S": family_id}},
+            "UpdateExpression": "SET revoked_at = :now",
+            "ConditionExpression": "attribute_exists(family_id)",
+            "ExpressionAttributeValues": {":now": {"N": now.to_string()}},
+        });
+        if let Some(hash) = only_hash {
+            v["ConditionExpression"] = json!("token_hash = :h");
+            v["ExpressionAttributeValues"][":h"] = json!({"S": hash});
+        }
+        v
+    }
+
+    pub fn query_by_user(table: &str, user_id: &str) -> Value {
+        json!({
+            "TableName": table,
+            "IndexName": Self::BY_USER_INDEX,
+            "KeyConditionExpression": "user_id = :u",
+            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "ProjectionExpression": "family_id",
+        })
+    }
+
+    pub fn family_ids_from_query(body: &[u8]) -> Result<Vec<String>, DynamoError> {
+        let v = parse_body(body)?;
+        v.get("Items")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().map(|i| string_attr(i, "family_id")).collect())
+            .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    pub fn delete(table: &str, family_id: &str) -> Value {
+        json!({"TableName": table, "Key": {"family_id": {"S": family_id}}})
+    }
+}
+
+/// Atomic counters with TTL, for throttling.
+pub struct ThrottleCounters;
+
+impl ThrottleCounters {
+    /// Adds one and returns the new count (UpdateItem ADD, ReturnValues UPDATED_NEW).
+    pub fn increment(table: &str, key: &str, now: u64, expires_at: u64) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "ADD #count :one SET last_at = :now, expires_at = :exp",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"}, ":now": {"N": now.to_string()}, ":exp": {"N": expires_at.to_string()},
+            },
+            "ReturnValues": "UPDATED_NEW",
+        })
+    }
+
+    pub fn count_from_update(body: &[u8]) -> Result<u64, DynamoError> {
+        let v = parse_body(body)?;
+        v.get("Attributes")
+            .and_then(|a| number_attr(a, "count"))
+            .ok_or_else(|| DynamoError::Malformed("UpdateItem returned no count".into()))
+    }
+
+    pub fn get_many(table: &str, keys: &[&str]) -> Value {
+        let keys: Vec<Value> = keys.iter().map(|k| json!({"key": {"S": k}})).collect();
+        json!({"RequestItems": {table: {"Keys": keys, "ConsistentRead": true}}})
+    }
+
+    /// Parses a BatchGetItem response into (count, last_at) per key; absent keys are zero.
+    pub fn from_batch_get(
+        body: &[u8],
+        table: &str,
+        key: &str,
+    ) -> Result<crate::throttle::Counter, DynamoError> {
+        let v = parse_body(body)?;
+        let items = v["Responses"][table].as_array().cloned().unwrap_or_default();
+        Ok(items
+            .iter()
+            .find(|i| i["key"]["S"].as_str() == Some(key))
+            .map(|i| crate::throttle::Counter {
+                count: number_attr(i, "count").unwrap_or(0),
+                last_at: number_attr(i, "last_at").unwrap_or(0),
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn delete(table: &str, key: &str) -> Value {
+        json!({"TableName": table, "Key": {"key": {"S": key}}})
     }
 }
 
@@ -104,11 +268,7 @@ pub enum DynamoError {
     #[error("throttled: {0}")]
     Throttled(String),
     #[error("DynamoDB error {kind}: {message}")]
-    Service {
-        status: u16,
-        kind: String,
-        message: String,
-    },
+    Service { status: u16, kind: String, message: String },
     #[error("malformed DynamoDB response: {0}")]
     Malformed(String),
 }
@@ -134,14 +294,10 @@ impl DynamoError {
         let short = kind.rsplit('#').next().unwrap_or("").to_owned();
         match short.as_str() {
             "ConditionalCheckFailedException" => DynamoError::ConditionalCheckFailed,
-            "ProvisionedThroughputExceededException"
-            | "ThrottlingException"
-            | "RequestLimitExceeded" => DynamoError::Throttled(message),
-            _ => DynamoError::Service {
-                status,
-                kind: short,
-                message,
-            },
+            "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" => {
+                DynamoError::Throttled(message)
+            }
+            _ => DynamoError::Service { status, kind: short, message },
         }
     }
 }
@@ -168,7 +324,7 @@ mod tests {
             email: "a@example.com".into(),
             id: "9f0c1b7e-1111-4222-8333-444455556666".into(),
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
-            created_at: "2026-11-25T08:00:00Z".into(),
+            created_at: 1_795_000_000,
         }
     }
 
@@ -178,22 +334,13 @@ mod tests {
         assert_eq!(body["TableName"], "users");
         assert_eq!(body["ConditionExpression"], "attribute_not_exists(email)");
         assert_eq!(body["Item"]["email"]["S"], "a@example.com");
-        assert_eq!(
-            body["Item"]["password_hash"]["S"],
-            "$argon2id$v=19$m=19456,t=2,p=1$x$y"
-        );
+        assert_eq!(body["Item"]["password_hash"]["S"], "$argon2id$v=19$m=19456,t=2,p=1$x$y");
     }
 
     #[test]
     fn request_is_signed_json_protocol() {
         let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let req = client()
-            .request(
-                "GetItem",
-                &UserItem::get_by_email("users", "a@example.com"),
-                t,
-            )
-            .unwrap();
+        let req = client().request("GetItem", &UserItem::get_by_email("users", "a@example.com"), t).unwrap();
         assert_eq!(req.method(), "POST");
         assert_eq!(req.uri(), "http://127.0.0.1:8000/");
         let h = req.headers();
@@ -204,9 +351,8 @@ mod tests {
         assert_eq!(h["x-amz-security-token"], "token");
         assert!(h.get("host").is_none(), "Host is left to the runtime");
         let auth = h["authorization"].to_str().unwrap();
-        assert!(auth.starts_with(
-            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/dynamodb/aws4_request"
-        ));
+        assert!(auth
+            .starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/dynamodb/aws4_request"));
         assert!(auth.contains("SignedHeaders=content-length;content-type;host;"));
     }
 
@@ -247,19 +393,10 @@ mod tests {
     #[test]
     fn conditional_check_and_throttling_are_recognised() {
         let ccf = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","Message":"The conditional request failed"}"#;
-        assert_eq!(
-            DynamoError::from_response(400, ccf),
-            DynamoError::ConditionalCheckFailed
-        );
+        assert_eq!(DynamoError::from_response(400, ccf), DynamoError::ConditionalCheckFailed);
         let thr = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#;
-        assert_eq!(
-            DynamoError::from_response(400, thr),
-            DynamoError::Throttled("slow down".into())
-        );
+        assert_eq!(DynamoError::from_response(400, thr), DynamoError::Throttled("slow down".into()));
         let garbage = b"<html>bad gateway</html>";
-        assert!(matches!(
-            DynamoError::from_response(502, garbage),
-            DynamoError::Service { status: 502, .. }
-        ));
+        assert!(matches!(DynamoError::from_response(502, garbage), DynamoError::Service { status: 502, .. }));
     }
 }

@@ -107,10 +107,7 @@ mod tests {
     #[test]
     fn refuses_overlong() {
         let local = "a".repeat(65);
-        assert_eq!(
-            Email::parse(&format!("{local}@example.com")),
-            Err(EmailError::LocalPartTooLong)
-        );
+        assert_eq!(Email::parse(&format!("{local}@example.com")), Err(EmailError::LocalPartTooLong));
         let long = format!("a@{}.com", "b".repeat(260));
         assert_eq!(Email::parse(&long), Err(EmailError::TooLong { max: 254 }));
     }

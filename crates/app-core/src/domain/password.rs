@@ -12,24 +12,38 @@ pub enum PasswordError {
     TooShort { min: usize },
     #[error("password must be at most {max} characters")]
     TooLong { max: usize },
+    #[error("password is among the most commonly used passwords; choose another")]
+    TooCommon,
+}
+
+/// The common-password list (see data/README.md), sorted, one per line.
+const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
+
+fn is_common(candidate: &str) -> bool {
+    static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let list = SORTED.get_or_init(|| COMMON_PASSWORDS.lines().collect());
+    list.binary_search(&candidate.to_lowercase().as_str()).is_ok()
 }
 
 impl Password {
+    /// OWASP ASVS 5 V6.2.1 minimum (see README, "Password rule").
     pub const MIN_CHARS: usize = 8;
-    /// Long enough for passphrases and password managers; bounded so that hashing cost is bounded.
+    /// Long enough for passphrases and password managers (ASVS asks for at least 64); bounded so
+    /// the hashing cost of a request is bounded. Longer passwords are refused, never truncated.
     pub const MAX_CHARS: usize = 128;
 
+    /// A new password: 8 to 128 characters (Unicode scalar values, any script), no composition
+    /// rules, and not one of the common passwords.
     pub fn parse(raw: &str) -> Result<Password, PasswordError> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(PasswordError::TooShort {
-                min: Self::MIN_CHARS,
-            });
+            return Err(PasswordError::TooShort { min: Self::MIN_CHARS });
         }
         if n > Self::MAX_CHARS {
-            return Err(PasswordError::TooLong {
-                max: Self::MAX_CHARS,
-            });
+            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
+        }
+        if is_common(raw) {
+            return Err(PasswordError::TooCommon);
         }
         Ok(Password(raw.to_owned()))
     }
@@ -41,9 +55,7 @@ impl Password {
             return Err(PasswordError::TooShort { min: 1 });
         }
         if raw.chars().count() > Self::MAX_CHARS {
-            return Err(PasswordError::TooLong {
-                max: Self::MAX_CHARS,
-            });
+            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
         }
         Ok(Password(raw.to_owned()))
     }
@@ -92,7 +104,8 @@ impl PasswordHasher {
     pub const PARALLELISM: u32 = 1;
     /// A hash with the same parameters as real ones, of a password nobody has, so that a login
     /// for an unknown email costs the same time as one for a known email.
-    const DUMMY_PHC: &'static str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Shj6zR8a1rGr3OajvRXEvzLVuMHSVRD4ZVJrlrKr2zU";
+    const DUMMY_PHC: &'static str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Shj6zR8a1rGr3OajvRXEvzLVuMHSVRD4ZVJrlrKr2zU";
 
     pub fn new() -> PasswordHasher {
         let params = Params::new(Self::MEMORY_KIB, Self::ITERATIONS, Self::PARALLELISM, None)
@@ -130,16 +143,31 @@ mod tests {
 
     #[test]
     fn length_rules() {
-        assert_eq!(
-            Password::parse("short").unwrap_err(),
-            PasswordError::TooShort { min: 8 }
-        );
+        assert_eq!(Password::parse("short").unwrap_err(), PasswordError::TooShort { min: 8 });
         assert!(Password::parse("eight ch").is_ok());
+        assert!(Password::parse("seven c").is_err());
         // Unicode counts characters, not bytes.
         assert!(Password::parse("ééééééé").is_err());
         assert!(Password::parse("éééééééé").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_any_case() {
+        assert_eq!(COMMON_PASSWORDS.lines().count(), 11_611);
+        for p in ["password", "Password", "12345678", "iloveyou", "qwertyuiop", "trustno1"] {
+            assert_eq!(Password::parse(p).unwrap_err(), PasswordError::TooCommon, "{p}");
+        }
+        assert!(Password::parse("purple monkey dishwasher").is_ok());
+        // Existing accounts can still log in with whatever they chose before.
+        assert!(Password::parse_candidate("password").is_ok());
+    }
+
+    #[test]
+    fn list_is_sorted_for_binary_search() {
+        let lines: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
@@ -167,9 +195,6 @@ mod tests {
         let phc = PhcString::new(PasswordHasher::DUMMY_PHC).unwrap();
         assert_eq!(phc.algorithm.as_str(), "argon2id");
         let params = Params::try_from(&phc).unwrap();
-        assert_eq!(
-            (params.m_cost(), params.t_cost(), params.p_cost()),
-            (19_456, 2, 1)
-        );
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (19_456, 2, 1));
     }
 }

@@ -1,0 +1,122 @@
+//! Talking to DynamoDB through the transport: one call with bounded retries, and the few
+//! operations the use cases need.
+
+use crate::api::ApiError;
+use crate::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
+use crate::config::Config;
+use crate::domain::PasswordHasher;
+use crate::throttle::Counter;
+use crate::transport::{Transport, TransportError};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use serde_json::Value;
+use std::time::{Duration, SystemTime};
+
+/// What a use case needs from the outside: configuration, a way to send requests, a hasher.
+pub struct Services<'a, T: Transport> {
+    pub config: &'a Config,
+    pub transport: &'a T,
+    pub hasher: &'a PasswordHasher,
+}
+
+/// Why a DynamoDB call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Dynamo(#[from] DynamoError),
+    #[error("building the request failed: {0}")]
+    Build(String),
+}
+
+impl StoreError {
+    pub fn is_conditional_check_failed(&self) -> bool {
+        matches!(self, StoreError::Dynamo(DynamoError::ConditionalCheckFailed))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::DependencyUnavailable(e.to_string())
+    }
+}
+
+/// Attempts for throttling and 5xx answers (the first try included).
+const MAX_ATTEMPTS: u32 = 3;
+
+impl<T: Transport> Services<'_, T> {
+    /// Sends one DynamoDB operation and returns the body of its 2xx response. Throttling and 5xx
+    /// answers are retried with exponential backoff and jitter (25, 50 ms + up to 25 ms).
+    pub async fn dynamodb(
+        &self,
+        operation: &str,
+        body: &Value,
+        now: SystemTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outgoing = self
+                .config
+                .dynamodb
+                .request(operation, body, now)
+                .map_err(|e| StoreError::Build(e.to_string()))?;
+            let response = self.transport.send(outgoing, self.config.dynamodb_timeout).await?;
+            let status = response.status().as_u16();
+            if (200..300).contains(&status) {
+                return Ok(response.into_body());
+            }
+            let error = DynamoError::from_response(status, response.body());
+            let retryable = matches!(error, DynamoError::Throttled(_)) || status >= 500;
+            if !retryable || attempt >= MAX_ATTEMPTS {
+                return Err(error.into());
+            }
+            let jitter = u64::from(OsRng.next_u32() % 25);
+            self.transport.sleep(Duration::from_millis(25 * (1 << (attempt - 1)) + jitter)).await;
+        }
+    }
+
+    pub async fn find_user(&self, email: &str, now: SystemTime) -> Result<Option<UserItem>, StoreError> {
+        let body =
+            self.dynamodb("GetItem", &UserItem::get_by_email(&self.config.users_table, email), now).await?;
+        Ok(UserItem::from_get_response(&body)?)
+    }
+
+    pub async fn find_session(
+        &self,
+        family_id: &str,
+        now: SystemTime,
+    ) -> Result<Option<SessionItem>, StoreError> {
+        let body =
+            self.dynamodb("GetItem", &SessionItem::get(&self.config.sessions_table, family_id), now).await?;
+        Ok(SessionItem::from_get_response(&body)?)
+    }
+
+    /// Adds one to a throttle counter and returns the new count.
+    pub async fn count(&self, key: &str, expires_at: u64, now: SystemTime) -> Result<u64, StoreError> {
+        let t = crate::tokens::unix_seconds(now);
+        let body = self
+            .dynamodb(
+                "UpdateItem",
+                &ThrottleCounters::increment(&self.config.throttle_table, key, t, expires_at),
+                now,
+            )
+            .await?;
+        Ok(ThrottleCounters::count_from_update(&body)?)
+    }
+
+    /// Reads two throttle counters in one round trip.
+    pub async fn counters(
+        &self,
+        a: &str,
+        b: &str,
+        now: SystemTime,
+    ) -> Result<(Counter, Counter), StoreError> {
+        let table = &self.config.throttle_table;
+        let body = self.dynamodb("BatchGetItem", &ThrottleCounters::get_many(table, &[a, b]), now).await?;
+        Ok((
+            ThrottleCounters::from_batch_get(&body, table, a)?,
+            ThrottleCounters::from_batch_get(&body, table, b)?,
+        ))
+    }
+}

@@ -1,0 +1,160 @@
+//! Brute-force and credential-stuffing throttling rules (pure; counters live in DynamoDB).
+//!
+//! Fixed windows of `window_seconds`. Three counters per window:
+//! - failed logins per (account, client address): from the `slowdown_after`-th failure on, the next
+//!   attempt must wait 1, 2, 4, ... seconds after the last failure (429 + Retry-After); from the
+//!   `block_after`-th failure on, that address is blocked for that account until the window ends.
+//! - failed logins per client address, over all accounts: blocked for the rest of the window from
+//!   `address_block_after` failures on (one address trying many accounts).
+//! - registrations per client address: at most `registrations_per_address` per window.
+//!
+//! No counter is per account alone, so someone who only knows a user's email cannot lock that user
+//! out: their failures count against their own address.
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleRules {
+    pub window_seconds: u64,
+    pub slowdown_after: u64,
+    pub block_after: u64,
+    pub address_block_after: u64,
+    pub registrations_per_address: u64,
+}
+
+impl Default for ThrottleRules {
+    fn default() -> Self {
+        ThrottleRules {
+            window_seconds: 900,
+            slowdown_after: 3,
+            block_after: 10,
+            address_block_after: 100,
+            registrations_per_address: 10,
+        }
+    }
+}
+
+/// A counter as read back from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counter {
+    pub count: u64,
+    pub last_at: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny { retry_after: u64 },
+}
+
+/// The counter keys of one window. Subjects are hashed: the table holds no emails or addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowKeys {
+    pub login_pair: String,
+    pub login_address: String,
+    pub register_address: String,
+    /// When the window's counters may be deleted (DynamoDB TTL).
+    pub expires_at: u64,
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+impl ThrottleRules {
+    pub fn window_start(&self, now: u64) -> u64 {
+        now - now % self.window_seconds
+    }
+
+    fn until_window_end(&self, now: u64) -> u64 {
+        (self.window_start(now) + self.window_seconds - now).max(1)
+    }
+
+    pub fn keys(&self, email: &str, address: &str, now: u64) -> WindowKeys {
+        let w = self.window_start(now).to_string();
+        WindowKeys {
+            login_pair: format!("login-pair#{w}#{}", digest(&[email, address])),
+            login_address: format!("login-address#{w}#{}", digest(&[address])),
+            register_address: format!("register-address#{w}#{}", digest(&[address])),
+            expires_at: self.window_start(now) + 2 * self.window_seconds,
+        }
+    }
+
+    /// May this address try to log in to this account now?
+    pub fn check_login(&self, pair: Counter, address: Counter, now: u64) -> Decision {
+        if pair.count >= self.block_after || address.count >= self.address_block_after {
+            return Decision::Deny { retry_after: self.until_window_end(now) };
+        }
+        if pair.count >= self.slowdown_after {
+            let delay = 1u64 << (pair.count - self.slowdown_after).min(16);
+            let allowed_at = pair.last_at + delay;
+            if now < allowed_at {
+                return Decision::Deny { retry_after: allowed_at - now };
+            }
+        }
+        Decision::Allow
+    }
+
+    /// `count` is the address's registrations in this window, this one included.
+    pub fn check_register(&self, count: u64, now: u64) -> Decision {
+        if count > self.registrations_per_address {
+            Decision::Deny { retry_after: self.until_window_end(now) }
+        } else {
+            Decision::Allow
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(count: u64, last_at: u64) -> Counter {
+        Counter { count, last_at }
+    }
+
+    #[test]
+    fn slows_down_then_blocks_per_account_and_address() {
+        let r = ThrottleRules::default();
+        let now = 10_000; // window 9900..10800
+        assert_eq!(r.check_login(c(2, now), c(2, now), now), Decision::Allow);
+        assert_eq!(r.check_login(c(3, now), c(3, now), now), Decision::Deny { retry_after: 1 });
+        assert_eq!(r.check_login(c(3, now - 1), c(3, now), now), Decision::Allow);
+        assert_eq!(r.check_login(c(5, now), c(5, now), now), Decision::Deny { retry_after: 4 });
+        assert_eq!(r.check_login(c(9, now - 100), c(9, now), now), Decision::Allow);
+        assert_eq!(r.check_login(c(10, now - 100), c(10, now), now), Decision::Deny { retry_after: 800 });
+    }
+
+    #[test]
+    fn one_address_hitting_many_accounts_is_blocked() {
+        let r = ThrottleRules::default();
+        assert_eq!(r.check_login(c(0, 0), c(99, 0), 10_000), Decision::Allow);
+        assert_eq!(r.check_login(c(0, 0), c(100, 0), 10_000), Decision::Deny { retry_after: 800 });
+    }
+
+    #[test]
+    fn registrations_per_address() {
+        let r = ThrottleRules::default();
+        assert_eq!(r.check_register(10, 10_000), Decision::Allow);
+        assert_eq!(r.check_register(11, 10_000), Decision::Deny { retry_after: 800 });
+    }
+
+    #[test]
+    fn keys_change_with_window_and_hide_subjects() {
+        let r = ThrottleRules::default();
+        let a = r.keys("a@example.com", "10.0.0.1", 10_000);
+        let b = r.keys("a@example.com", "10.0.0.1", 10_799);
+        let next = r.keys("a@example.com", "10.0.0.1", 10_800);
+        assert_eq!(a, b);
+        assert_ne!(a.login_pair, next.login_pair);
+        assert_ne!(a.login_pair, r.keys("a@example.com", "10.0.0.2", 10_000).login_pair);
+        assert!(!a.login_pair.contains("example"));
+        assert!(!a.login_address.contains("10.0.0.1"));
+        assert_eq!(a.expires_at, 9_900 + 1_800);
+    }
+}
