@@ -242,8 +242,11 @@ def start_components(manifest: dict, env: dict[str, str], log_file) -> dict[str,
             raise SystemExit(f"{source} is missing: run scripts/build")
         port = free_port()
         merged = {**comp.get("environment", {}), **env}
+        # One request at a time per instance: argon2 is CPU-bound, and requests sharing an
+        # instance would wait on each other's hashing (and time out their DynamoDB calls).
+        # Instances are reused sequentially and run in parallel across cores.
         cmd = [str(wasmtime), "serve", "-Scli", "-Sp3", "-Wcomponent-model-async",
-               "--addr", f"127.0.0.1:{port}"]
+               "--max-instance-concurrent-reuse-count", "1", "--addr", f"127.0.0.1:{port}"]
         for k, v in merged.items():
             cmd += ["--env", f"{k}={v}"]
         cmd.append(str(source))

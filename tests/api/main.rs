@@ -3,6 +3,7 @@
 mod accounts;
 mod errors;
 mod health;
+mod hostile;
 mod sessions;
 mod sigv4_moto;
 mod throttling;

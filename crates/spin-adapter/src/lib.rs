@@ -93,17 +93,18 @@ async fn run<H>(component: &'static str, request: &ApiRequest, handler: H) -> Ap
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
+    let instance = instance();
+    let config = match &instance.config {
+        Ok(config) => config,
+        // Refuse to serve (health included) until the configuration is usable.
+        Err(problem) => return ApiError::Misconfigured(problem.clone()).into_response(),
+    };
     if request.path == "/health" {
         return match request.require_method(http::Method::GET) {
             Ok(()) => ApiResponse::json(200, &serde_json::json!({"status": "ok", "component": component})),
             Err(e) => e.into_response(),
         };
     }
-    let instance = instance();
-    let config = match &instance.config {
-        Ok(config) => config,
-        Err(missing) => return ApiError::Misconfigured(missing.clone()).into_response(),
-    };
     if cors::is_preflight(request) {
         return cors::preflight(&config.cors_allowed_origins, request);
     }

@@ -17,6 +17,8 @@ pub enum EmailError {
     LocalPartTooLong,
     #[error("email contains whitespace or control characters")]
     BadCharacter,
+    #[error("the part before '@' may hold letters, digits, dots (not first, last or doubled) and !#$%&'*+-/=?^_`{{|}}~")]
+    BadLocalPart,
     #[error("the domain part is not a valid domain name")]
     BadDomain,
 }
@@ -44,6 +46,9 @@ impl Email {
         if local.chars().count() > 64 {
             return Err(EmailError::LocalPartTooLong);
         }
+        if !is_local_part(local) {
+            return Err(EmailError::BadLocalPart);
+        }
         if !is_domain(domain) {
             return Err(EmailError::BadDomain);
         }
@@ -53,6 +58,14 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// RFC 5322 dot-atom (with Unicode letters, RFC 6531); quoted local parts are not accepted.
+fn is_local_part(local: &str) -> bool {
+    !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
 }
 
 fn is_domain(domain: &str) -> bool {
@@ -100,6 +113,10 @@ mod tests {
         assert_eq!(Email::parse("a@b@c.com"), Err(EmailError::BadShape));
         assert_eq!(Email::parse("a b@c.com"), Err(EmailError::BadCharacter));
         assert_eq!(Email::parse("a@localhost"), Err(EmailError::BadDomain));
+        assert_eq!(Email::parse("<script>@x.com"), Err(EmailError::BadLocalPart));
+        assert_eq!(Email::parse(".a@x.com"), Err(EmailError::BadLocalPart));
+        assert_eq!(Email::parse("a..b@x.com"), Err(EmailError::BadLocalPart));
+        assert_eq!(Email::parse("\"quoted\"@x.com"), Err(EmailError::BadLocalPart));
         assert_eq!(Email::parse("a@-x.com"), Err(EmailError::BadDomain));
         assert_eq!(Email::parse("a@x..com"), Err(EmailError::BadDomain));
     }
