@@ -30,18 +30,18 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
     let app = spawn_app();
     let (_, _, tokens) = app.signed_up_user("rotate");
     let first = tokens["refresh_token"].as_str().unwrap();
-    let second = refresh(&app, first);
+    let second = refresh(app, first);
     assert_eq!(second.status, 200, "{}", second.text);
     let second_token = second.body["refresh_token"].as_str().unwrap();
     assert_ne!(second_token, first);
     assert!(second.body["access_token"].is_string());
 
     // The old token no longer works, and presenting it revokes the family...
-    let reuse = refresh(&app, first);
+    let reuse = refresh(app, first);
     assert_eq!(reuse.status, 401);
     assert_eq!(reuse.body["error"]["code"], "invalid_refresh_token");
     // ...so the newest token is dead too.
-    assert_eq!(refresh(&app, second_token).status, 401);
+    assert_eq!(refresh(app, second_token).status, 401);
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn logout_makes_the_refresh_token_useless() {
     let token = tokens["refresh_token"].as_str().unwrap();
     let out = app.post_json("/logout", &json!({"refresh_token": token}));
     assert_eq!(out.status, 204, "{}", out.text);
-    assert_eq!(refresh(&app, token).status, 401);
+    assert_eq!(refresh(app, token).status, 401);
     // Idempotent.
     assert_eq!(app.post_json("/logout", &json!({"refresh_token": token})).status, 204);
 }
@@ -75,7 +75,7 @@ fn refresh_tokens_are_stored_only_as_hashes_with_a_ttl() {
 fn garbage_refresh_tokens_are_401() {
     let app = spawn_app();
     for t in ["", "abc", "a.b", "AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
-        assert_eq!(refresh(&app, t).status, 401, "{t}");
+        assert_eq!(refresh(app, t).status, 401, "{t}");
     }
 }
 
@@ -93,7 +93,7 @@ fn delete_me_checks_the_password_then_removes_account_and_tokens() {
     let gone = app.send("DELETE", "/me", &headers, Some(body.as_bytes()));
     assert_eq!(gone.status, 204, "{}", gone.text);
     assert!(app.user_item(&email).is_none());
-    assert_eq!(refresh(&app, tokens["refresh_token"].as_str().unwrap()).status, 401);
+    assert_eq!(refresh(app, tokens["refresh_token"].as_str().unwrap()).status, 401);
     assert_eq!(app.send("GET", "/me", &[("authorization", &bearer)], None).status, 401);
     assert_eq!(app.login(&email, &password).status, 401);
     // The email is free again.
