@@ -263,7 +263,7 @@ def up(args) -> None:
         endpoint = args.dynamodb_endpoint
     else:
         data_dir = None if args.dynamodb_in_memory else ROOT / ".data" / "dynamodb"
-        endpoint = start_dynamodb(args.dynamodb_port, data_dir, log_file)
+        endpoint = start_dynamodb(args.dynamodb_port or free_port(), data_dir, log_file)
         log(f"DynamoDB Local on {endpoint} ({'in memory' if data_dir is None else data_dir})")
     create_tables(endpoint)
     print(f"dynamodb: {endpoint}", flush=True)
@@ -303,7 +303,7 @@ def main() -> None:
     u = sub.add_parser("up", help="start the stack and keep it running until Ctrl-C")
     u.add_argument("--port", type=int, default=3000, help="gateway port (0: any free port)")
     u.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
-    u.add_argument("--dynamodb-port", type=int, default=8000)
+    u.add_argument("--dynamodb-port", type=int, default=8000, help="0: any free port")
     u.add_argument("--dynamodb-in-memory", action="store_true", help="keep no data across restarts")
     u.add_argument("--only-dynamodb", action="store_true", help="start DynamoDB Local and its tables only")
     u.add_argument("--env", action="append", default=[], metavar="K=V", help="component environment override")

@@ -77,7 +77,9 @@ pub async fn login<T: Transport>(
     let user = services.find_user(email.as_str(), now).await?;
     let stored = user.as_ref().map(|u| PasswordHash::from_stored(u.password_hash.clone()));
     // Unknown email: verified against a dummy hash of the same cost, so both failures look alike.
-    let Some(user) = user.filter(|_| services.hasher.verify(&password, stored.as_ref())) else {
+    // (Computed before looking at `user`, so the unknown path cannot skip it.)
+    let verified = services.hasher.verify(&password, stored.as_ref());
+    let Some(user) = user.filter(|_| verified) else {
         services.count(&keys.login_pair, keys.expires_at, now).await?;
         services.count(&keys.login_address, keys.expires_at, now).await?;
         return Err(ApiError::InvalidCredentials);
