@@ -26,6 +26,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,6 +189,7 @@ class GatewayHandler(http.server.BaseHTTPRequestHandler):
         body = json.dumps({"error": {"code": code, "message": message}}).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
+        self.send_header("x-request-id", str(uuid.uuid4()))
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

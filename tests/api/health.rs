@@ -6,7 +6,16 @@ fn health_answers_ok_with_a_request_id() {
     let r = app.get("/health");
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"], "ok");
-    assert!(r.headers.get("x-request-id").is_some());
+    let id = r.headers["x-request-id"].to_str().unwrap();
+    // The same id is in the component's log line for this request.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !app.logs().contains(&format!("\"request_id\":\"{id}\"")) {
+        assert!(std::time::Instant::now() < deadline, "request id {id} not logged");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // A caller's own id is kept.
+    let r = app.send("GET", "/health", &[("x-request-id", "frontend-req-42")], None);
+    assert_eq!(r.headers["x-request-id"], "frontend-req-42");
 }
 
 #[test]
@@ -14,4 +23,5 @@ fn unknown_path_is_a_json_404() {
     let r = spawn_app().get("/nowhere");
     assert_eq!(r.status, 404);
     assert_eq!(r.body["error"]["code"], "not_found");
+    assert!(r.headers.contains_key("x-request-id"));
 }
