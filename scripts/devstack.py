@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The local stack: DynamoDB Local, the three wasm components, and one gateway port in front.
+"""The local stack: DynamoDB Local, the local model endpoint, the three wasm components, and one
+gateway port in front.
 
 This is the local stand-in for API Gateway + the functions. Routes, component files and their
 environment are read from spin.toml (the only copy). With a Spin CLI on PATH it runs `spin up`;
@@ -130,6 +131,22 @@ def create_tables(endpoint: str) -> None:
         if "TimeToLiveSpecification" in table:
             dynamodb_call(endpoint, "UpdateTimeToLive", {
                 "TableName": table["TableName"], "TimeToLiveSpecification": table["TimeToLiveSpecification"]})
+
+
+def start_model(port: int, deterministic: bool, extra: list[str], log_file) -> str:
+    """The local SageMaker-compatible endpoint (model-endpoint/server.mjs) with SmolLM2."""
+    model = TOOLS / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    cmd = ["node", str(ROOT / "model-endpoint" / "server.mjs"), "--port", str(port)]
+    if deterministic:
+        cmd.append("--deterministic")
+    else:
+        if not model.exists() or not (ROOT / "model-endpoint" / "node_modules").exists():
+            raise SystemExit("the local model is not installed: run scripts/setup")
+        cmd += ["--model", str(model)]
+    proc = start(cmd + extra, "model", log_file)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_http(endpoint + "/ping", "model endpoint", proc=proc)
+    return endpoint
 
 
 def start_dynamodb(port: int, data_dir: Path | None, log_file) -> str:
@@ -272,6 +289,14 @@ def up(args) -> None:
     if args.only_dynamodb:
         return
     env.setdefault("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    if args.model_endpoint:
+        model_endpoint = args.model_endpoint
+    else:
+        model_endpoint = start_model(args.model_port or free_port(), args.model_deterministic,
+                                     args.model_arg, log_file)
+        log(f"model endpoint on {model_endpoint} ({'deterministic' if args.model_deterministic else 'SmolLM2-135M-Instruct'})")
+    print(f"model: {model_endpoint}", flush=True)
+    env.setdefault("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", model_endpoint)
     manifest = read_manifest()
     port = args.port or free_port()
     spin = shutil.which("spin")
@@ -308,6 +333,11 @@ def main() -> None:
     u.add_argument("--dynamodb-port", type=int, default=8000, help="0: any free port")
     u.add_argument("--dynamodb-in-memory", action="store_true", help="keep no data across restarts")
     u.add_argument("--only-dynamodb", action="store_true", help="start DynamoDB Local and its tables only")
+    u.add_argument("--model-endpoint", help="use this SageMaker runtime endpoint instead of starting the local one")
+    u.add_argument("--model-port", type=int, default=8080, help="0: any free port")
+    u.add_argument("--model-deterministic", action="store_true", help="local endpoint without the model (tests)")
+    u.add_argument("--model-arg", action="append", default=[], metavar="ARG",
+                   help="extra argument for model-endpoint/server.mjs (e.g. --model-arg=--delay-ms=5000)")
     u.add_argument("--env", action="append", default=[], metavar="K=V", help="component environment override")
     u.add_argument("--runner", choices=["auto", "wasmtime"], default="auto")
     u.add_argument("--log-file", help="also append every log line here")

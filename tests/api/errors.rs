@@ -45,12 +45,6 @@ fn wrong_method_is_405_with_allow() {
 }
 
 #[test]
-fn chat_is_not_implemented_yet() {
-    let r = spawn_app().post_raw("/chat", "application/json", b"{}");
-    assert_json_error(&r, 501, "not_implemented");
-}
-
-#[test]
 fn unreachable_dynamodb_is_a_quick_503() {
     let dead = format!("http://127.0.0.1:{}", free_port());
     let app = spawn_app_with_env(&[("AWS_ENDPOINT_URL_DYNAMODB", dead.as_str())]);

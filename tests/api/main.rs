@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, the real wasm components under wasmtime, DynamoDB Local.
 
 mod accounts;
+mod chat;
 mod errors;
 mod health;
 mod hostile;

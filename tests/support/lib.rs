@@ -61,6 +61,7 @@ pub fn free_port() -> u16 {
 pub struct TestApp {
     pub address: String,
     pub dynamodb: String,
+    pub model: String,
     pub log_file: PathBuf,
     _child: Option<Child>,
 }
@@ -77,23 +78,37 @@ const TEST_ENV: &[(&str, &str)] = &[("CLIENT_IP_HOPS", "2"), ("CORS_ALLOWED_ORIG
 
 /// A stack of its own, with component environment overrides (e.g. a dead DynamoDB endpoint).
 pub fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
+    spawn_app_with(env, &[])
+}
+
+/// A stack of its own, with component environment overrides and extra `devstack.py up` arguments
+/// (e.g. `--model-arg=--delay-ms=3000`). The model endpoint is deterministic unless the extra
+/// arguments say otherwise (`--real-model`).
+pub fn spawn_app_with(env: &[(&str, &str)], extra: &[&str]) -> TestApp {
     let dynamodb = dynamodb_endpoint().to_owned();
     let log_file = std::env::temp_dir().join(format!("api-tests-{}-{}.log", std::process::id(), free_port()));
-    let mut args = vec![
-        "--port".to_owned(),
-        "0".to_owned(),
-        "--dynamodb-endpoint".to_owned(),
+    let mut args: Vec<String> = vec![
+        "--port".into(),
+        "0".into(),
+        "--dynamodb-endpoint".into(),
         dynamodb.clone(),
-        "--log-file".to_owned(),
+        "--model-port".into(),
+        "0".into(),
+        "--log-file".into(),
         log_file.display().to_string(),
     ];
+    if !extra.contains(&"--real-model") {
+        args.push("--model-deterministic".into());
+    }
+    args.extend(extra.iter().filter(|a| **a != "--real-model").map(|a| a.to_string()));
     for (k, v) in TEST_ENV.iter().chain(env) {
         args.push("--env".to_owned());
         args.push(format!("{k}={v}"));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (child, mut v) = devstack(&args, &["api:"]);
-    TestApp { address: v.remove(0), dynamodb, log_file, _child: Some(child) }
+    let (child, mut v) = devstack(&args, &["model:", "api:"]);
+    let address = v.remove(1);
+    TestApp { address, dynamodb, model: v.remove(0), log_file, _child: Some(child) }
 }
 
 pub struct TestResponse {
@@ -182,6 +197,36 @@ impl TestApp {
         (email, password, login.body)
     }
 
+    /// `POST /chat` as `bearer`; `accept` selects JSON or server-sent events.
+    pub fn chat(&self, bearer: &str, body: &Value, accept: &str) -> TestResponse {
+        let auth = format!("Bearer {bearer}");
+        let body = body.to_string();
+        self.send(
+            "POST",
+            "/chat",
+            &[("authorization", &auth), ("content-type", "application/json"), ("accept", accept)],
+            Some(body.as_bytes()),
+        )
+    }
+
+    /// `GET path` as `bearer`.
+    pub fn get_as(&self, bearer: &str, path: &str) -> TestResponse {
+        let auth = format!("Bearer {bearer}");
+        self.send("GET", path, &[("authorization", &auth)], None)
+    }
+
+    /// Every item of one user in the conversations table.
+    pub fn conversation_items(&self, user_id: &str) -> Vec<Value> {
+        self.dynamodb(
+            "Query",
+            &json!({"TableName": "conversations", "KeyConditionExpression": "user_id = :u",
+                    "ExpressionAttributeValues": {":u": {"S": user_id}}, "ConsistentRead": true}),
+        )["Items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Every line the stack has logged so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log_file).unwrap_or_default()
@@ -214,6 +259,23 @@ impl TestApp {
 }
 
 /// A unique email for one test.
+/// Server-sent events of a response body: (event, data) pairs.
+pub fn sse_events(text: &str) -> Vec<(String, Value)> {
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            (field("event:"), serde_json::from_str(&field("data:")).unwrap_or(Value::Null))
+        })
+        .collect()
+}
+
 pub fn unique_email(tag: &str) -> String {
     format!("{tag}-{}@example.com", uuid_like())
 }

@@ -169,8 +169,19 @@ pub enum ApiError {
     PayloadTooLarge { max: usize },
     #[error("content type must be application/json")]
     UnsupportedMediaType,
-    #[error("not implemented yet")]
-    NotImplemented,
+    #[error("{0}")]
+    InvalidMessage(String),
+    #[error("message is longer than {max} characters")]
+    MessageTooLong { max: usize },
+    #[error("the conversation changed meanwhile (another turn was added); retry")]
+    ConversationConflict,
+    /// The field is the internal cause: logged, never sent to the client.
+    #[error("the model failed to answer")]
+    ModelFailed(String),
+    #[error("the model is unavailable; try again later")]
+    ModelUnavailable(String),
+    #[error("the model did not answer in time")]
+    ModelTimeout,
     /// The field is the internal cause: logged, never sent to the client.
     #[error("a backing service is unavailable; try again later")]
     DependencyUnavailable(String),
@@ -189,7 +200,12 @@ impl ApiError {
             ApiError::EmailTaken => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType => 415,
-            ApiError::NotImplemented => 501,
+            ApiError::InvalidMessage(_) => 400,
+            ApiError::MessageTooLong { .. } => 413,
+            ApiError::ConversationConflict => 409,
+            ApiError::ModelFailed(_) => 502,
+            ApiError::ModelUnavailable(_) => 503,
+            ApiError::ModelTimeout => 504,
             ApiError::DependencyUnavailable(_) | ApiError::Misconfigured(_) => 503,
         }
     }
@@ -208,7 +224,12 @@ impl ApiError {
             ApiError::EmailTaken => "email_taken",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::NotImplemented => "not_implemented",
+            ApiError::InvalidMessage(_) => "invalid_message",
+            ApiError::MessageTooLong { .. } => "message_too_long",
+            ApiError::ConversationConflict => "conversation_conflict",
+            ApiError::ModelFailed(_) => "model_error",
+            ApiError::ModelUnavailable(_) => "model_unavailable",
+            ApiError::ModelTimeout => "model_timeout",
             ApiError::DependencyUnavailable(_) => "dependency_unavailable",
             ApiError::Misconfigured(_) => "misconfigured",
         }
@@ -218,7 +239,11 @@ impl ApiError {
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
         let mut response = ApiResponse::json(self.status(), &body);
         response.error_code = Some(self.code());
-        if let ApiError::DependencyUnavailable(detail) | ApiError::Misconfigured(detail) = &self {
+        if let ApiError::DependencyUnavailable(detail)
+        | ApiError::Misconfigured(detail)
+        | ApiError::ModelFailed(detail)
+        | ApiError::ModelUnavailable(detail) = &self
+        {
             response.log_detail = Some(detail.clone());
         }
         match self {

@@ -2,6 +2,7 @@
 //! component runs under Spin (`environment`, `spin up --env`) and wasmtime (`--env`).
 
 use crate::aws::dynamodb::DynamoDb;
+use crate::aws::sagemaker::{ModelParams, PayloadFormat, SageMakerRuntime};
 use crate::aws::Credentials;
 use crate::throttle::ThrottleRules;
 use crate::tokens::AccessTokens;
@@ -26,6 +27,24 @@ pub struct Config {
     /// they name is the client address (1: API Gateway, or the local gateway).
     pub client_ip_hops: usize,
     pub cors_allowed_origins: Vec<String>,
+    /// The chat settings; an error here only stops the chat routes.
+    pub chat: Result<ChatConfig, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChatConfig {
+    pub sagemaker: SageMakerRuntime,
+    pub format: PayloadFormat,
+    pub params: ModelParams,
+    pub system_prompt: Option<String>,
+    /// Bounds the wait for the model's answer (for streaming: for each piece of it).
+    pub timeout: Duration,
+    /// At most this many earlier turns go to the model...
+    pub history_turns: u32,
+    /// ...and at most this many characters of them (newest kept first).
+    pub history_chars: usize,
+    pub max_message_chars: usize,
+    pub table: String,
 }
 
 fn is_loopback(url: &str) -> bool {
@@ -76,7 +95,42 @@ impl Config {
                 defaults.registrations_per_address,
             )?,
         };
+        let chat = (|| -> Result<ChatConfig, String> {
+            let format_raw = or("MODEL_PAYLOAD_FORMAT", "messages");
+            let temperature_raw = or("MODEL_TEMPERATURE", "0.7");
+            Ok(ChatConfig {
+                sagemaker: SageMakerRuntime {
+                    base_url: get("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME")
+                        .or_else(|| get("AWS_ENDPOINT_URL"))
+                        .unwrap_or_else(|| format!("https://runtime.sagemaker.{region}.amazonaws.com")),
+                    region: region.clone(),
+                    credentials: credentials.clone(),
+                    endpoint_name: get("SAGEMAKER_ENDPOINT_NAME")
+                        .ok_or("SAGEMAKER_ENDPOINT_NAME is not set")?,
+                },
+                format: PayloadFormat::parse(&format_raw)
+                    .ok_or(format!("MODEL_PAYLOAD_FORMAT must be messages or tgi, not {format_raw:?}"))?,
+                params: ModelParams {
+                    max_new_tokens: number("MODEL_MAX_NEW_TOKENS", 256)? as u32,
+                    temperature: temperature_raw
+                        .parse()
+                        .ok()
+                        .filter(|t: &f32| (0.0..=2.0).contains(t))
+                        .ok_or(format!(
+                            "MODEL_TEMPERATURE must be between 0 and 2, not {temperature_raw:?}"
+                        ))?,
+                },
+                system_prompt: Some(or("MODEL_SYSTEM_PROMPT", "You are a helpful assistant."))
+                    .filter(|p| p != "none"),
+                timeout: Duration::from_millis(number("MODEL_TIMEOUT_MS", 30_000)?),
+                history_turns: number("CHAT_HISTORY_TURNS", 10)? as u32,
+                history_chars: number("CHAT_HISTORY_CHARS", 6_000)? as usize,
+                max_message_chars: number("CHAT_MAX_MESSAGE_CHARS", 4_000)? as usize,
+                table: or("CONVERSATIONS_TABLE", "conversations"),
+            })
+        })();
         Ok(Config {
+            chat,
             dynamodb: DynamoDb { endpoint, region, credentials },
             dynamodb_timeout: Duration::from_millis(number("DYNAMODB_TIMEOUT_MS", 3000)?),
             users_table: or("USERS_TABLE", "users"),
@@ -161,6 +215,23 @@ pub(crate) mod tests {
             ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
         ]))
         .is_ok());
+    }
+
+    #[test]
+    fn chat_settings() {
+        let c = Config::from_vars(vars(&[])).unwrap();
+        assert!(c.chat.unwrap_err().contains("SAGEMAKER_ENDPOINT_NAME"));
+        let c =
+            Config::from_vars(vars(&[("SAGEMAKER_ENDPOINT_NAME", "llm"), ("AWS_REGION", "eu-central-1")]))
+                .unwrap()
+                .chat
+                .unwrap();
+        assert_eq!(c.sagemaker.base_url, "https://runtime.sagemaker.eu-central-1.amazonaws.com");
+        assert_eq!(c.format, PayloadFormat::Messages);
+        assert_eq!(c.params.max_new_tokens, 256);
+        let bad =
+            Config::from_vars(vars(&[("SAGEMAKER_ENDPOINT_NAME", "llm"), ("MODEL_TEMPERATURE", "hot")]));
+        assert!(bad.unwrap().chat.is_err());
     }
 
     #[test]

@@ -18,6 +18,14 @@ pub struct Services<'a, T: Transport> {
     pub hasher: &'a PasswordHasher,
 }
 
+impl<T: Transport> Clone for Services<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Transport> Copy for Services<'_, T> {}
+
 /// Why a DynamoDB call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

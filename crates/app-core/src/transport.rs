@@ -21,3 +21,29 @@ pub trait Transport {
     /// Waits (for retry backoff).
     async fn sleep(&self, duration: std::time::Duration);
 }
+
+/// A response body read as it arrives.
+#[allow(async_fn_in_trait)]
+pub trait ByteStream {
+    /// The next chunk; `None` at the end. Each wait is bounded by the timeout given to
+    /// [`StreamingTransport::send_streaming`].
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, TransportError>>;
+}
+
+/// A transport that can also hand over a response before its body has fully arrived.
+#[allow(async_fn_in_trait)]
+pub trait StreamingTransport: Transport {
+    type Body: ByteStream + 'static;
+
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: std::time::Duration,
+    ) -> Result<http::Response<Self::Body>, TransportError>;
+}
+
+/// Where server-sent events go. `send` returns false once the client has gone away.
+#[allow(async_fn_in_trait)]
+pub trait EventSink {
+    async fn send(&mut self, event: &str, data: &serde_json::Value) -> bool;
+}

@@ -2,12 +2,20 @@
 
 use app_core::api::cors;
 use app_core::domain::PasswordHasher;
+use app_core::transport::{ByteStream, EventSink, StreamingTransport};
 use app_core::{ApiError, ApiRequest, ApiResponse, Config, Services, Transport, TransportError};
 use bytes::Bytes;
+use futures::channel::mpsc::Sender;
 use futures::future::{select, Either};
+use futures::{SinkExt, StreamExt};
+use spin_sdk::http::body::stream as body_stream;
 use spin_sdk::http::body::IncomingBodyExt;
+use spin_sdk::http::{box_body, BoxBody};
 use spin_sdk::http::{FullBody, Request};
 use spin_sdk::wasip3::clocks::monotonic_clock;
+use spin_sdk::wasip3::http::types::{ErrorCode, Fields, Request as WasiRequest, Scheme};
+use spin_sdk::wasip3::http_compat::{http_from_wasi_response, IncomingResponseBody};
+use spin_sdk::wasip3::{wit_future, wit_stream};
 use std::pin::pin;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -16,6 +24,45 @@ use std::time::{Instant, SystemTime};
 /// Outbound HTTP through the runtime (wasi:http), as the core's [`Transport`].
 pub struct SpinTransport;
 
+/// The future that reports whether the request went out. It must live until the response body
+/// has been read: wasmtime 49 cuts the response body short once it is dropped (wasmtime issue
+/// 14227), which is what `spin_sdk::http::send` does. So requests are built here instead.
+type Transmit = spin_sdk::wasip3::wit_bindgen::FutureReader<Result<(), ErrorCode>>;
+
+/// Sends `request` (a fully buffered body, with its Content-Length) and returns the response with
+/// its body still streaming, plus the transmit future to keep alive while reading it.
+async fn send_request(
+    request: http::Request<Vec<u8>>,
+) -> Result<(http::Response<IncomingResponseBody>, Transmit), TransportError> {
+    let unreachable =
+        |what: &str, e: &dyn std::fmt::Debug| TransportError::Unreachable(format!("{what}: {e:?}"));
+    let (parts, body) = request.into_parts();
+    let headers = Fields::try_from(parts.headers).map_err(|e| unreachable("headers", &e))?;
+    let (mut contents, contents_rx) = wit_stream::new::<u8>();
+    let (trailers, trailers_rx) = wit_future::new(|| Ok(None));
+    let (wasi_request, transmit) = WasiRequest::new(headers, Some(contents_rx), trailers_rx, None);
+    let scheme = parts.uri.scheme().map(Scheme::from);
+    wasi_request.set_method(&parts.method.into()).map_err(|e| unreachable("method", &e))?;
+    wasi_request.set_scheme(scheme.as_ref()).map_err(|e| unreachable("scheme", &e))?;
+    wasi_request
+        .set_authority(parts.uri.authority().map(|a| a.as_str()))
+        .map_err(|e| unreachable("authority", &e))?;
+    wasi_request
+        .set_path_with_query(parts.uri.path_and_query().map(|p| p.as_str()))
+        .map_err(|e| unreachable("path", &e))?;
+    // The body is written alongside the send (not in a spawned task: tasks spawned after the
+    // handler returned, as in a streamed answer, are not run by every host).
+    let write_body = async move {
+        contents.write_all(body).await;
+        drop(contents);
+        drop(trailers); // resolves to its default: no trailers
+    };
+    let (response, ()) = futures::join!(spin_sdk::wasip3::http::client::send(wasi_request), write_body);
+    let response = response.map_err(|e| TransportError::Unreachable(format!("{e:?}")))?;
+    let response = http_from_wasi_response(response).map_err(|e| unreachable("response", &e))?;
+    Ok((response, transmit))
+}
+
 impl Transport for SpinTransport {
     async fn send(
         &self,
@@ -23,10 +70,7 @@ impl Transport for SpinTransport {
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let exchange = async {
-            let request = request.map(|body| FullBody::new(Bytes::from(body)));
-            let response = spin_sdk::http::send(request)
-                .await
-                .map_err(|e| TransportError::Unreachable(format!("{e:?}")))?;
+            let (response, _transmit) = send_request(request).await?;
             let (parts, body) = response.into_parts();
             let body = body
                 .bytes()
@@ -34,15 +78,62 @@ impl Transport for SpinTransport {
                 .map_err(|e| TransportError::Unreachable(format!("reading response body: {e:?}")))?;
             Ok(http::Response::from_parts(parts, body.to_vec()))
         };
-        let deadline = monotonic_clock::wait_for(timeout.as_nanos() as u64);
-        match select(pin!(exchange), pin!(deadline)).await {
-            Either::Left((result, _)) => result,
-            Either::Right(_) => Err(TransportError::Timeout),
-        }
+        within(timeout, exchange).await.unwrap_or(Err(TransportError::Timeout))
     }
 
     async fn sleep(&self, duration: Duration) {
         monotonic_clock::wait_for(duration.as_nanos() as u64).await
+    }
+}
+
+/// Waits for `future`, or gives up after `timeout`.
+async fn within<F: std::future::Future>(timeout: Duration, future: F) -> Option<F::Output> {
+    match select(pin!(future), pin!(monotonic_clock::wait_for(timeout.as_nanos() as u64))).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
+}
+
+/// A response body read chunk by chunk, each wait bounded.
+pub struct SpinBody {
+    chunks: http_body_util::BodyDataStream<IncomingResponseBody>,
+    timeout: Duration,
+    _transmit: Transmit,
+}
+
+impl ByteStream for SpinBody {
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, TransportError>> {
+        match within(self.timeout, self.chunks.next()).await {
+            None => Some(Err(TransportError::Timeout)),
+            Some(None) => None,
+            Some(Some(Ok(bytes))) => Some(Ok(bytes.to_vec())),
+            Some(Some(Err(e))) => {
+                Some(Err(TransportError::Unreachable(format!("reading response body: {e:?}"))))
+            }
+        }
+    }
+}
+
+impl StreamingTransport for SpinTransport {
+    type Body = SpinBody;
+
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<SpinBody>, TransportError> {
+        let (response, transmit) =
+            within(timeout, send_request(request)).await.ok_or(TransportError::Timeout)??;
+        Ok(response.map(|body| SpinBody { chunks: body.stream(), timeout, _transmit: transmit }))
+    }
+}
+
+/// Server-sent events into a streaming response body.
+struct SseSink(Sender<Bytes>);
+
+impl EventSink for SseSink {
+    async fn send(&mut self, event: &str, data: &serde_json::Value) -> bool {
+        self.0.send(Bytes::from(format!("event: {event}\ndata: {data}\n\n"))).await.is_ok()
     }
 }
 
@@ -59,11 +150,25 @@ fn instance() -> &'static Instance {
 
 /// Serves one request with `handler`: answers `GET /health` itself, reads the body (bounded),
 /// runs the use case, turns errors into JSON, adds a request id and writes one log line.
-pub async fn serve<H>(
+pub async fn serve<H>(component: &'static str, request: Request, handler: H) -> http::Response<BoxBody>
+where
+    H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
+{
+    serve_inner(component, request, handler, false).await
+}
+
+/// [`serve`] for the chat component: `POST /chat` with `Accept: text/event-stream` answers with
+/// server-sent events as the model produces them.
+pub async fn serve_chat(request: Request) -> http::Response<BoxBody> {
+    serve_inner("chat", request, app_core::chat::handle, true).await
+}
+
+async fn serve_inner<H>(
     component: &'static str,
     request: Request,
     handler: H,
-) -> http::Response<FullBody<Bytes>>
+    may_stream: bool,
+) -> http::Response<BoxBody>
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
@@ -72,32 +177,48 @@ where
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
-    let response = match body.bytes().await {
-        Err(e) => ApiError::MalformedJson(format!("could not read request body: {e:?}")).into_response(),
-        Ok(body) => {
-            let api_request = ApiRequest {
-                method: parts.method,
-                path: path.clone(),
-                headers: parts.headers,
-                body: body.to_vec(),
-                received_at: SystemTime::now(),
-            };
-            run(component, &api_request, handler).await
+    let api_request = match body.bytes().await {
+        Err(e) => Err(ApiError::MalformedJson(format!("could not read request body: {e:?}")).into_response()),
+        Ok(body) => Ok(ApiRequest {
+            method: parts.method,
+            path: path.clone(),
+            headers: parts.headers,
+            body: body.to_vec(),
+            received_at: SystemTime::now(),
+        }),
+    };
+    let response = match api_request {
+        Err(response) => response,
+        Ok(request) if may_stream && app_core::chat::wants_stream(&request) => {
+            match stream(component, &request, request_id.clone(), started).await {
+                Ok(streaming) => return streaming,
+                Err(response) => response,
+            }
         }
+        Ok(request) => run(component, &request, handler).await,
     };
     log(component, &request_id, &method, &path, &response, started);
     into_http(response, &request_id)
+}
+
+/// The services of this instance, or the answer to give when it is misconfigured.
+fn services() -> Result<Services<'static, SpinTransport>, ApiResponse> {
+    static TRANSPORT: SpinTransport = SpinTransport;
+    let instance = instance();
+    match &instance.config {
+        Ok(config) => Ok(Services { config, transport: &TRANSPORT, hasher: &instance.hasher }),
+        // Refuse to serve (health included) until the configuration is usable.
+        Err(problem) => Err(ApiError::Misconfigured(problem.clone()).into_response()),
+    }
 }
 
 async fn run<H>(component: &'static str, request: &ApiRequest, handler: H) -> ApiResponse
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    let instance = instance();
-    let config = match &instance.config {
-        Ok(config) => config,
-        // Refuse to serve (health included) until the configuration is usable.
-        Err(problem) => return ApiError::Misconfigured(problem.clone()).into_response(),
+    let services = match services() {
+        Ok(services) => services,
+        Err(response) => return response,
     };
     if request.path == "/health" {
         return match request.require_method(http::Method::GET) {
@@ -105,13 +226,54 @@ where
             Err(e) => e.into_response(),
         };
     }
+    let origins = &services.config.cors_allowed_origins;
     if cors::is_preflight(request) {
-        return cors::preflight(&config.cors_allowed_origins, request);
+        return cors::preflight(origins, request);
     }
-    let services = Services { config, transport: &SpinTransport, hasher: &instance.hasher };
     let mut response = handler(&services, request).await.unwrap_or_else(ApiError::into_response);
-    cors::decorate(&config.cors_allowed_origins, request, &mut response);
+    cors::decorate(origins, request, &mut response);
     response
+}
+
+/// Starts a streamed chat answer: errors before the model's first byte are plain JSON errors
+/// (returned as `Err`); after that, events flow from a spawned task and one log line is written
+/// when the stream ends.
+async fn stream(
+    component: &'static str,
+    request: &ApiRequest,
+    request_id: String,
+    started: Instant,
+) -> Result<http::Response<BoxBody>, ApiResponse> {
+    let services = services()?;
+    let origins = &services.config.cors_allowed_origins;
+    let chat = app_core::chat::start_stream(services, request).await.map_err(|e| {
+        let mut response = e.into_response();
+        cors::decorate(origins, request, &mut response);
+        response
+    })?;
+    let (sender, body) = body_stream::<Bytes>();
+    let mut head = ApiResponse::no_content();
+    head.status = 200;
+    head.headers.push(("content-type".into(), "text/event-stream".into()));
+    head.headers.push(("cache-control".into(), "no-cache".into()));
+    cors::decorate(origins, request, &mut head);
+    let (method, path) = (request.method.clone(), request.path.clone());
+    let log_id = request_id.clone();
+    spin_sdk::wasip3::spawn(async move {
+        let mut sink = SseSink(sender);
+        let outcome = chat.pump(&mut sink).await;
+        let mut summary = ApiResponse::no_content();
+        summary.status = 200;
+        if let Err(e) = outcome {
+            summary = e.into_response();
+        }
+        log(component, &log_id, &method, &path, &summary, started);
+    });
+    let mut builder = http::Response::builder().status(200).header("x-request-id", request_id);
+    for (name, value) in &head.headers {
+        builder = builder.header(name, value);
+    }
+    Ok(builder.body(box_body(body)).expect("static headers are valid"))
 }
 
 /// The caller's `x-request-id` when it is a sane token, else a fresh UUID.
@@ -128,7 +290,7 @@ fn request_id(headers: &http::HeaderMap) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-fn into_http(response: ApiResponse, request_id: &str) -> http::Response<FullBody<Bytes>> {
+fn into_http(response: ApiResponse, request_id: &str) -> http::Response<BoxBody> {
     let mut builder = http::Response::builder()
         .status(response.status)
         .header("x-request-id", request_id)
@@ -137,7 +299,7 @@ fn into_http(response: ApiResponse, request_id: &str) -> http::Response<FullBody
         builder = builder.header(name, value);
     }
     builder
-        .body(FullBody::new(Bytes::from(response.body)))
+        .body(box_body(FullBody::new(Bytes::from(response.body))))
         .expect("status and headers come from the core and are valid")
 }
 

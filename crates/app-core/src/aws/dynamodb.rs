@@ -260,6 +260,151 @@ impl ThrottleCounters {
     }
 }
 
+/// One turn of a conversation: the user's message and the model's reply, stored together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnItem {
+    pub seq: u64,
+    pub user_message: String,
+    pub reply: String,
+    pub created_at: u64,
+}
+
+/// A conversation's summary row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationItem {
+    pub id: String,
+    pub title: String,
+    pub created_at: u64,
+    pub updated_at: u64,
+    pub turns: u64,
+}
+
+/// The conversations table: partition `user_id` (so every read is scoped to its owner), sort key
+/// `sk` = `conv#<id>` for the summary and `turn#<id>#<seq, 8 digits>` for each turn.
+pub struct Conversations;
+
+impl Conversations {
+    fn meta_key(user_id: &str, id: &str) -> Value {
+        json!({"user_id": {"S": user_id}, "sk": {"S": format!("conv#{id}")}})
+    }
+
+    fn turn_sk(id: &str, seq: u64) -> String {
+        format!("turn#{id}#{seq:08}")
+    }
+
+    pub fn get(table: &str, user_id: &str, id: &str) -> Value {
+        json!({"TableName": table, "Key": Self::meta_key(user_id, id), "ConsistentRead": true})
+    }
+
+    pub fn from_get_response(body: &[u8]) -> Result<Option<ConversationItem>, DynamoError> {
+        let v = parse_body(body)?;
+        v.get("Item").map(Self::conversation).transpose()
+    }
+
+    fn conversation(item: &Value) -> Result<ConversationItem, DynamoError> {
+        let sk = string_attr(item, "sk")?;
+        Ok(ConversationItem {
+            id: sk.trim_start_matches("conv#").to_owned(),
+            title: string_attr(item, "title").unwrap_or_default(),
+            created_at: number_attr(item, "created_at").unwrap_or(0),
+            updated_at: number_attr(item, "updated_at").unwrap_or(0),
+            turns: number_attr(item, "turns").unwrap_or(0),
+        })
+    }
+
+    /// The user's conversations, newest first by id order is not meaningful, so the caller sorts.
+    pub fn list(table: &str, user_id: &str) -> Value {
+        json!({
+            "TableName": table,
+            "KeyConditionExpression": "user_id = :u AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":u": {"S": user_id}, ":p": {"S": "conv#"}},
+        })
+    }
+
+    pub fn from_list_response(body: &[u8]) -> Result<Vec<ConversationItem>, DynamoError> {
+        let v = parse_body(body)?;
+        v["Items"]
+            .as_array()
+            .map(|a| a.iter().map(Self::conversation).collect())
+            .unwrap_or_else(|| Ok(vec![]))
+    }
+
+    /// Turns of a conversation: the newest `limit` (newest first) or, with no limit, all in order.
+    pub fn turns(table: &str, user_id: &str, id: &str, newest: Option<u32>) -> Value {
+        let mut q = json!({
+            "TableName": table,
+            "KeyConditionExpression": "user_id = :u AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":u": {"S": user_id}, ":p": {"S": format!("turn#{id}#")}},
+            "ConsistentRead": true,
+        });
+        if let Some(limit) = newest {
+            q["ScanIndexForward"] = json!(false);
+            q["Limit"] = json!(limit);
+        }
+        q
+    }
+
+    pub fn turns_from_response(body: &[u8]) -> Result<Vec<TurnItem>, DynamoError> {
+        let v = parse_body(body)?;
+        let items = v["Items"].as_array().cloned().unwrap_or_default();
+        items
+            .iter()
+            .map(|i| {
+                Ok(TurnItem {
+                    seq: number_attr(i, "seq").unwrap_or(0),
+                    user_message: string_attr(i, "user_message")?,
+                    reply: string_attr(i, "reply")?,
+                    created_at: number_attr(i, "created_at").unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// One transaction: the turn is written and the summary advanced from `turn.seq - 1` to
+    /// `turn.seq` (created when `turn.seq == 1`), or nothing is written at all.
+    pub fn append_turn(table: &str, user_id: &str, id: &str, title: &str, turn: &TurnItem) -> Value {
+        let put_turn = json!({"Put": {
+            "TableName": table,
+            "Item": {
+                "user_id": {"S": user_id},
+                "sk": {"S": Self::turn_sk(id, turn.seq)},
+                "seq": {"N": turn.seq.to_string()},
+                "user_message": {"S": turn.user_message},
+                "reply": {"S": turn.reply},
+                "created_at": {"N": turn.created_at.to_string()},
+            },
+            "ConditionExpression": "attribute_not_exists(sk)",
+        }});
+        let summary = if turn.seq == 1 {
+            json!({"Put": {
+                "TableName": table,
+                "Item": {
+                    "user_id": {"S": user_id},
+                    "sk": {"S": format!("conv#{id}")},
+                    "title": {"S": title},
+                    "created_at": {"N": turn.created_at.to_string()},
+                    "updated_at": {"N": turn.created_at.to_string()},
+                    "turns": {"N": "1"},
+                },
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }})
+        } else {
+            json!({"Update": {
+                "TableName": table,
+                "Key": Self::meta_key(user_id, id),
+                "UpdateExpression": "SET turns = :seq, updated_at = :now",
+                "ConditionExpression": "turns = :prev",
+                "ExpressionAttributeValues": {
+                    ":seq": {"N": turn.seq.to_string()},
+                    ":prev": {"N": (turn.seq - 1).to_string()},
+                    ":now": {"N": turn.created_at.to_string()},
+                },
+            }})
+        };
+        json!({"TransactItems": [put_turn, summary]})
+    }
+}
+
 /// What a DynamoDB error response means to us.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DynamoError {
@@ -294,6 +439,9 @@ impl DynamoError {
         let short = kind.rsplit('#').next().unwrap_or("").to_owned();
         match short.as_str() {
             "ConditionalCheckFailedException" => DynamoError::ConditionalCheckFailed,
+            "TransactionCanceledException" if message.contains("ConditionalCheckFailed") => {
+                DynamoError::ConditionalCheckFailed
+            }
             "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" => {
                 DynamoError::Throttled(message)
             }

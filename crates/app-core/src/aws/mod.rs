@@ -2,6 +2,7 @@
 //! `aws-sigv4`, and sent by whatever [`crate::Transport`] the runtime provides.
 
 pub mod dynamodb;
+pub mod sagemaker;
 mod sigv4;
 
 pub use sigv4::{sign, Credentials};
