@@ -3,6 +3,7 @@
 Markdown table to bench/results/<name>.md.
 
     scripts/bench login-timing [--rounds N]
+    scripts/bench chat-overhead [--rounds N]
 
 login-timing: mean login time for an unknown email vs a known email with a wrong password,
 interleaved, through the real stack (gateway -> wasm component -> DynamoDB Local). Their ratio
@@ -25,29 +26,36 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def start_stack() -> tuple[subprocess.Popen, str]:
+def start_stack(*extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """Starts the stack (in-memory DynamoDB, deterministic model); returns the URLs it printed."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts/devstack.py"), "up", "--port", "0", "--dynamodb-in-memory",
-         "--dynamodb-port", "0", "--runner", "wasmtime", "--exit-with-parent", "--env", "CLIENT_IP_HOPS=2"],
+         "--dynamodb-port", "0", "--model-port", "0", "--model-deterministic", "--runner", "wasmtime",
+         "--exit-with-parent", "--env", "CLIENT_IP_HOPS=2", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    urls = {}
     for line in proc.stdout:
-        if line.startswith("api:"):
-            return proc, line.split(":", 1)[1].strip()
+        name, _, url = line.strip().rpartition(": ")
+        urls[name] = url
+        if name == "api":
+            return proc, urls
     raise SystemExit("the stack did not start (run scripts/devstack.py up to see why)")
 
 
-def post(base: str, path: str, body: dict, address: str) -> tuple[int, float]:
-    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST", headers={
-        "content-type": "application/json", "x-forwarded-for": address})
+def post(base: str, path: str, body: dict, address: str, token: str | None = None) -> tuple[int, float, bytes]:
+    headers = {"content-type": "application/json", "x-forwarded-for": address}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST", headers=headers)
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            r.read()
+            data = r.read()
             status = r.status
     except urllib.error.HTTPError as e:
-        e.read()
+        data = e.read()
         status = e.code
-    return status, (time.perf_counter() - started) * 1000
+    return status, (time.perf_counter() - started) * 1000, data
 
 
 def address() -> str:
@@ -55,10 +63,11 @@ def address() -> str:
 
 
 def login_timing(rounds: int) -> list[str]:
-    proc, base = start_stack()
+    proc, urls = start_stack()
+    base = urls["api"]
     try:
         email = f"bench-{random.randrange(1 << 30)}@example.com"
-        status, _ = post(base, "/register", {"email": email, "password": "correct horse battery"}, address())
+        status, _, _ = post(base, "/register", {"email": email, "password": "correct horse battery"}, address())
         assert status == 201, status
         for _ in range(5):  # warm up instances
             post(base, "/login", {"email": email, "password": "wrong password"}, address())
@@ -67,7 +76,7 @@ def login_timing(rounds: int) -> list[str]:
             pairs = [("unknown", f"nobody-{i}@example.com"), ("wrong", email)]
             random.shuffle(pairs)
             for kind, who in pairs:
-                status, ms = post(base, "/login", {"email": who, "password": "wrong password"}, address())
+                status, ms, _ = post(base, "/login", {"email": who, "password": "wrong password"}, address())
                 assert status == 401, status
                 (unknown if kind == "unknown" else wrong).append(ms)
     finally:
@@ -84,12 +93,79 @@ def login_timing(rounds: int) -> list[str]:
     ]
 
 
+def chat_overhead(rounds: int) -> list[str]:
+    """Time of POST /chat through the chat component minus the model endpoint's own time for the
+    same model payload, for a short conversation and a long one (60+ turns; history sent to the
+    model is bounded to 10 turns)."""
+    proc, urls = start_stack()
+    chat, model = urls["component chat"], urls["model"]
+    system = {"role": "system", "content": "You are a helpful assistant."}
+    try:
+        email = f"bench-{random.randrange(1 << 30)}@example.com"
+        post(urls["api"], "/register", {"email": email, "password": "correct horse battery"}, address())
+        _, _, body = post(urls["api"], "/login", {"email": email, "password": "correct horse battery"}, address())
+        token = json.loads(body)["access_token"]
+
+        def model_ms(history_turns: int, message: str) -> float:
+            messages = [system]
+            for i in range(history_turns):
+                messages += [{"role": "user", "content": f"earlier message {i}"},
+                             {"role": "assistant", "content": f"echo {i + 1} (with system prompt): earlier message {i}"}]
+            messages.append({"role": "user", "content": message})
+            status, ms, _ = post(model, "/endpoints/local-chat/invocations",
+                                 {"messages": messages, "max_tokens": 200, "temperature": 0.7, "stream": False}, "")
+            assert status == 200, status
+            return ms
+
+        def conversation(turns: int) -> str:
+            cid = None
+            for i in range(turns):
+                body = {"message": f"earlier message {i}"}
+                if cid:
+                    body["conversation_id"] = cid
+                _, _, data = post(chat, "/chat", body, address(), token)
+                cid = json.loads(data)["conversation_id"]
+            return cid
+
+        for _ in range(5):  # warm up instances and connections
+            post(chat, "/chat", {"message": "warm up"}, address(), token)
+            model_ms(0, "warm up")
+        long_id = conversation(60)
+        short_total, short_model, long_total, long_model = [], [], [], []
+        for i in range(rounds):  # interleaved, so both see the same machine
+            short_id = conversation(1)  # a fresh two-turn conversation each round
+            for cid, total, alone, sent in ((short_id, short_total, short_model, 1),
+                                            (long_id, long_total, long_model, 10)):
+                status, ms, _ = post(chat, "/chat", {"message": f"turn {i}", "conversation_id": cid}, address(), token)
+                assert status == 200, status
+                total.append(ms)
+                alone.append(model_ms(sent, f"turn {i}"))
+    finally:
+        proc.terminate()
+        proc.wait()
+    short = statistics.mean(short_total) - statistics.mean(short_model)
+    long = statistics.mean(long_total) - statistics.mean(long_model)
+    rows = [
+        "| conversation | n | through component ms (mean) | model endpoint alone ms (mean) | overhead ms |",
+        "|---|---|---|---|---|",
+        f"| short (2nd turn) | {rounds} | {statistics.mean(short_total):.2f} | {statistics.mean(short_model):.2f} | {short:.2f} |",
+        f"| long (60+ turns, 10 sent) | {rounds} | {statistics.mean(long_total):.2f} | {statistics.mean(long_model):.2f} | {long:.2f} |",
+        "",
+        f"overhead ratio long/short: **{long / short:.2f}** (near 1: a turn's cost does not grow with the conversation)",
+        "",
+        "Measured against the chat component's own port (no gateway); the model endpoint runs in deterministic",
+        "mode, so the model's time is the endpoint's HTTP handling only. Overhead = token check, DynamoDB",
+        "GetItem + Query (history), the SageMaker call's signing and transfer, and the TransactWriteItems.",
+    ]
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", choices=["login-timing"])
+    p.add_argument("name", choices=["login-timing", "chat-overhead"])
     p.add_argument("--rounds", type=int, default=100)
     args = p.parse_args()
-    lines = login_timing(args.rounds)
+    lines = {"login-timing": login_timing, "chat-overhead": chat_overhead}[args.name](args.rounds)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = f"scripts/bench {args.name} --rounds {args.rounds}"
     block = "\n".join([f"## {stamp}", "", f"`{command}` (2-core machine, loopback)", "", *lines, "", ""])

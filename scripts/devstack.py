@@ -308,6 +308,8 @@ def up(args) -> None:
         wait_http(f"http://127.0.0.1:{port}/health", "spin up", proc=proc)
     else:
         ports = start_components(manifest, env, log_file)
+        for name, p in ports.items():
+            print(f"component {name}: http://127.0.0.1:{p}", flush=True)
         routes = [(*route_matcher(t["route"]), ports[t["component"]]) for t in manifest["trigger"]["http"]]
         routes.sort(key=lambda r: r[1])
         gateway = Gateway(("127.0.0.1", port), routes)
