@@ -229,14 +229,15 @@ fn a_client_that_leaves_mid_stream_leaves_no_half_written_turn() {
 
 #[test]
 fn smoke_the_real_model_answers() {
-    let app = spawn_app_with(&[("MODEL_MAX_NEW_TOKENS", "24")], &["--real-model"]);
+    let app =
+        spawn_app_with(&[("MODEL_MAX_NEW_TOKENS", "24"), ("MODEL_TEMPERATURE", "0")], &["--real-model"]);
     let (token, _) = user(&app, "smollm");
-    let r = app.chat(&token, &json!({"message": "Name one color of the rainbow."}), JSON);
+    let r = app.chat(&token, &json!({"message": "What is the capital of France?"}), JSON);
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(!r.body["reply"].as_str().unwrap().trim().is_empty());
     let s = app.chat(
         &token,
-        &json!({"message": "Name another one.", "conversation_id": r.body["conversation_id"]}),
+        &json!({"message": "And the capital of Italy?", "conversation_id": r.body["conversation_id"]}),
         SSE,
     );
     let events = sse_events(&s.text);

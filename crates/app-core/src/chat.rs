@@ -124,6 +124,7 @@ async fn prepare<T: Transport>(
     let (conversation_id, title, history, seq) = match body.conversation_id {
         None => (uuid::Uuid::new_v4().to_string(), message.chars().take(60).collect(), vec![], 1),
         Some(id) => {
+            uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
             let found = services
                 .dynamodb("GetItem", &Conversations::get(&config.table, &claims.sub, &id), now)
                 .await?;
@@ -318,6 +319,7 @@ pub async fn show<T: Transport>(
 ) -> Result<ApiResponse, ApiError> {
     let claims = verify(services, request)?;
     let config = chat_config(services)?;
+    uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     let now = request.received_at;
     let found =
         services.dynamodb("GetItem", &Conversations::get(&config.table, &claims.sub, id), now).await?;

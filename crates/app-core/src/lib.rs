@@ -8,6 +8,7 @@ pub mod aws;
 pub mod chat;
 pub mod config;
 pub mod domain;
+pub mod permissions;
 pub mod sessions;
 pub mod store;
 pub mod throttle;

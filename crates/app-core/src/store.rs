@@ -5,6 +5,7 @@ use crate::api::ApiError;
 use crate::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
 use crate::config::Config;
 use crate::domain::PasswordHasher;
+use crate::permissions::{accesses, Access, Table};
 use crate::throttle::Counter;
 use crate::transport::{Transport, TransportError};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -16,6 +17,8 @@ pub struct Services<'a, T: Transport> {
     pub config: &'a Config,
     pub transport: &'a T,
     pub hasher: &'a PasswordHasher,
+    /// What this component may do in DynamoDB (see [`crate::permissions`]).
+    pub permissions: &'static [Access],
 }
 
 impl<T: Transport> Clone for Services<'_, T> {
@@ -35,6 +38,8 @@ pub enum StoreError {
     Dynamo(#[from] DynamoError),
     #[error("building the request failed: {0}")]
     Build(String),
+    #[error("undeclared DynamoDB access: {0} (see app_core::permissions)")]
+    Undeclared(String),
 }
 
 impl StoreError {
@@ -61,6 +66,7 @@ impl<T: Transport> Services<'_, T> {
         body: &Value,
         now: SystemTime,
     ) -> Result<Vec<u8>, StoreError> {
+        self.check_declared(operation, body)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -82,6 +88,33 @@ impl<T: Transport> Services<'_, T> {
             let jitter = u64::from(OsRng.next_u32() % 25);
             self.transport.sleep(Duration::from_millis(25 * (1 << (attempt - 1)) + jitter)).await;
         }
+    }
+
+    fn table(&self, name: &str) -> Option<Table> {
+        let c = self.config;
+        let chat_table = c.chat.as_ref().map(|chat| chat.table.as_str()).ok();
+        match name {
+            n if n == c.users_table => Some(Table::Users),
+            n if n == c.sessions_table => Some(Table::Sessions),
+            n if n == c.throttle_table => Some(Table::Throttle),
+            n if Some(n) == chat_table => Some(Table::Conversations),
+            _ => None,
+        }
+    }
+
+    /// Refuses a call this component has not declared (it would fail in AWS, denied by IAM).
+    fn check_declared(&self, operation: &str, body: &Value) -> Result<(), StoreError> {
+        for (name, index, action) in accesses(operation, body) {
+            let declared = self.table(&name).is_some_and(|table| {
+                self.permissions
+                    .iter()
+                    .any(|p| p.table == table && p.index == index.as_deref() && p.action == action)
+            });
+            if !declared {
+                return Err(StoreError::Undeclared(format!("{action} on {name} {index:?}")));
+            }
+        }
+        Ok(())
     }
 
     pub async fn find_user(&self, email: &str, now: SystemTime) -> Result<Option<UserItem>, StoreError> {

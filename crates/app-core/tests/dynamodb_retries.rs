@@ -48,10 +48,22 @@ fn run(script: Vec<(u16, &'static str)>) -> (Result<Vec<u8>, String>, u32, Vec<D
     let transport = ScriptedDynamoDb { script: RefCell::new(script), calls: 0.into(), slept: vec![].into() };
     let config = config();
     let hasher = PasswordHasher::new();
-    let services = Services { config: &config, transport: &transport, hasher: &hasher };
-    let result =
-        futures_executor::block_on(services.dynamodb("GetItem", &serde_json::json!({}), SystemTime::now()))
-            .map_err(|e| e.to_string());
+    let services = Services {
+        config: &config,
+        transport: &transport,
+        hasher: &hasher,
+        permissions: &[app_core::permissions::Access {
+            table: app_core::permissions::Table::Users,
+            index: None,
+            action: "GetItem",
+        }],
+    };
+    let result = futures_executor::block_on(services.dynamodb(
+        "GetItem",
+        &serde_json::json!({"TableName": "users"}),
+        SystemTime::now(),
+    ))
+    .map_err(|e| e.to_string());
     (result, transport.calls.into_inner(), transport.slept.into_inner())
 }
 
@@ -70,6 +82,22 @@ fn persistent_throttling_gives_up_after_three_attempts() {
     let (result, calls, _) = run(vec![THROTTLED, THROTTLED, THROTTLED, (200, "{}")]);
     assert!(result.unwrap_err().contains("throttled"));
     assert_eq!(calls, 3);
+}
+
+#[test]
+fn undeclared_calls_are_refused_before_sending() {
+    let transport =
+        ScriptedDynamoDb { script: RefCell::new(vec![(200, "{}")]), calls: 0.into(), slept: vec![].into() };
+    let config = config();
+    let hasher = PasswordHasher::new();
+    let services = Services { config: &config, transport: &transport, hasher: &hasher, permissions: &[] };
+    let result = futures_executor::block_on(services.dynamodb(
+        "DeleteItem",
+        &serde_json::json!({"TableName": "users"}),
+        SystemTime::now(),
+    ));
+    assert!(result.unwrap_err().to_string().contains("undeclared"));
+    assert_eq!(transport.calls.into_inner(), 0);
 }
 
 #[test]

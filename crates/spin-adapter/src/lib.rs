@@ -2,6 +2,7 @@
 
 use app_core::api::cors;
 use app_core::domain::PasswordHasher;
+use app_core::permissions::Access;
 use app_core::transport::{ByteStream, EventSink, StreamingTransport};
 use app_core::{ApiError, ApiRequest, ApiResponse, Config, Services, Transport, TransportError};
 use bytes::Bytes;
@@ -150,21 +151,27 @@ fn instance() -> &'static Instance {
 
 /// Serves one request with `handler`: answers `GET /health` itself, reads the body (bounded),
 /// runs the use case, turns errors into JSON, adds a request id and writes one log line.
-pub async fn serve<H>(component: &'static str, request: Request, handler: H) -> http::Response<BoxBody>
+pub async fn serve<H>(
+    component: &'static str,
+    permissions: &'static [Access],
+    request: Request,
+    handler: H,
+) -> http::Response<BoxBody>
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    serve_inner(component, request, handler, false).await
+    serve_inner(component, permissions, request, handler, false).await
 }
 
 /// [`serve`] for the chat component: `POST /chat` with `Accept: text/event-stream` answers with
 /// server-sent events as the model produces them.
 pub async fn serve_chat(request: Request) -> http::Response<BoxBody> {
-    serve_inner("chat", request, app_core::chat::handle, true).await
+    serve_inner("chat", app_core::permissions::CHAT, request, app_core::chat::handle, true).await
 }
 
 async fn serve_inner<H>(
     component: &'static str,
+    permissions: &'static [Access],
     request: Request,
     handler: H,
     may_stream: bool,
@@ -190,33 +197,38 @@ where
     let response = match api_request {
         Err(response) => response,
         Ok(request) if may_stream && app_core::chat::wants_stream(&request) => {
-            match stream(component, &request, request_id.clone(), started).await {
+            match stream(component, permissions, &request, request_id.clone(), started).await {
                 Ok(streaming) => return streaming,
                 Err(response) => response,
             }
         }
-        Ok(request) => run(component, &request, handler).await,
+        Ok(request) => run(component, permissions, &request, handler).await,
     };
     log(component, &request_id, &method, &path, &response, started);
     into_http(response, &request_id)
 }
 
 /// The services of this instance, or the answer to give when it is misconfigured.
-fn services() -> Result<Services<'static, SpinTransport>, ApiResponse> {
+fn services(permissions: &'static [Access]) -> Result<Services<'static, SpinTransport>, ApiResponse> {
     static TRANSPORT: SpinTransport = SpinTransport;
     let instance = instance();
     match &instance.config {
-        Ok(config) => Ok(Services { config, transport: &TRANSPORT, hasher: &instance.hasher }),
+        Ok(config) => Ok(Services { config, transport: &TRANSPORT, hasher: &instance.hasher, permissions }),
         // Refuse to serve (health included) until the configuration is usable.
         Err(problem) => Err(ApiError::Misconfigured(problem.clone()).into_response()),
     }
 }
 
-async fn run<H>(component: &'static str, request: &ApiRequest, handler: H) -> ApiResponse
+async fn run<H>(
+    component: &'static str,
+    permissions: &'static [Access],
+    request: &ApiRequest,
+    handler: H,
+) -> ApiResponse
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    let services = match services() {
+    let services = match services(permissions) {
         Ok(services) => services,
         Err(response) => return response,
     };
@@ -240,11 +252,12 @@ where
 /// when the stream ends.
 async fn stream(
     component: &'static str,
+    permissions: &'static [Access],
     request: &ApiRequest,
     request_id: String,
     started: Instant,
 ) -> Result<http::Response<BoxBody>, ApiResponse> {
-    let services = services()?;
+    let services = services(permissions)?;
     let origins = &services.config.cors_allowed_origins;
     let chat = app_core::chat::start_stream(services, request).await.map_err(|e| {
         let mut response = e.into_response();
