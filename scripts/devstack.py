@@ -247,7 +247,11 @@ class GatewayHandler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
         conn.close()
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _proxy
+    def __getattr__(self, name: str):
+        # Every method (TRACE, PROPFIND, ...) goes to the component, which answers 405 as needed.
+        if name.startswith("do_"):
+            return self._proxy
+        raise AttributeError(name)
 
 
 def start_components(manifest: dict, env: dict[str, str], log_file) -> dict[str, int]:

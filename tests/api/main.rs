@@ -5,6 +5,7 @@ mod chat;
 mod errors;
 mod health;
 mod hostile;
+mod infrastructure;
 mod sessions;
 mod sigv4_moto;
 mod throttling;

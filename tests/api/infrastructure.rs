@@ -1,0 +1,155 @@
+//! The AWS template agrees with the code: tables with schema/tables.json, each function's IAM
+//! policy with the component's declared permissions (app_core::permissions, enforced at run
+//! time), and the API routes with spin.toml and openapi.yaml.
+
+use api_tests::repo_root;
+use app_core::permissions::{Access, Table, CHAT, CHAT_SAGEMAKER, LOGIN, REGISTER};
+use serde_json::Value as Json;
+use serde_yaml::Value;
+use std::collections::BTreeSet;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("infra/aws-sam/template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn resource<'a>(t: &'a Value, name: &str) -> &'a Value {
+    &t["Resources"][name]
+}
+
+/// `!GetAtt X.Arn`, `!Ref X` or `!Sub "${X.Arn}/index/I"` → (X, Some(I)).
+fn target(resource: &Value) -> (String, Option<String>) {
+    let Value::Tagged(tagged) = resource else { panic!("unexpected resource form {resource:?}") };
+    let text = tagged.value.as_str().unwrap();
+    match tagged.tag.to_string().as_str() {
+        "!GetAtt" => (text.trim_end_matches(".Arn").to_owned(), None),
+        "!Ref" => (text.to_owned(), None),
+        "!Sub" => {
+            let name = text.trim_start_matches("${").split('.').next().unwrap().to_owned();
+            (name, text.split("/index/").nth(1).map(str::to_owned))
+        }
+        other => panic!("unexpected tag {other}"),
+    }
+}
+
+fn table_resource(table: Table) -> &'static str {
+    match table {
+        Table::Users => "UsersTable",
+        Table::Sessions => "SessionsTable",
+        Table::Throttle => "ThrottleTable",
+        Table::Conversations => "ConversationsTable",
+    }
+}
+
+/// Every (resource, index, action) a function's policies allow.
+fn granted(t: &Value, function: &str) -> BTreeSet<(String, Option<String>, String)> {
+    let mut out = BTreeSet::new();
+    for policy in resource(t, function)["Properties"]["Policies"].as_sequence().unwrap() {
+        for statement in policy["Statement"].as_sequence().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            let (name, index) = target(&statement["Resource"]);
+            for action in statement["Action"].as_sequence().unwrap() {
+                out.insert((name.clone(), index.clone(), action.as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn declared(permissions: &[Access]) -> BTreeSet<(String, Option<String>, String)> {
+    permissions
+        .iter()
+        .map(|p| {
+            (table_resource(p.table).to_owned(), p.index.map(str::to_owned), format!("dynamodb:{}", p.action))
+        })
+        .collect()
+}
+
+#[test]
+fn each_function_may_do_exactly_what_its_component_declares() {
+    let t = template();
+    assert_eq!(granted(&t, "RegisterFunction"), declared(REGISTER));
+    assert_eq!(granted(&t, "LoginFunction"), declared(LOGIN));
+    let mut chat = declared(CHAT);
+    for action in CHAT_SAGEMAKER {
+        chat.insert(("ChatEndpoint".to_owned(), None, format!("sagemaker:{action}")));
+    }
+    assert_eq!(granted(&t, "ChatFunction"), chat);
+}
+
+#[test]
+fn tables_match_the_local_schema() {
+    let t = template();
+    let schema: Json =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schema/tables.json")).unwrap())
+            .unwrap();
+    let yaml_to_json = |v: &Value| serde_json::to_value(v).unwrap();
+    for table in schema.as_array().unwrap() {
+        let name = table["TableName"].as_str().unwrap();
+        let logical = format!("{}{}Table", name[..1].to_uppercase(), &name[1..]);
+        let props = yaml_to_json(&resource(&t, &logical)["Properties"]);
+        for key in [
+            "KeySchema",
+            "AttributeDefinitions",
+            "BillingMode",
+            "GlobalSecondaryIndexes",
+            "TimeToLiveSpecification",
+        ] {
+            assert_eq!(props[key], table[key], "{logical}.{key} differs from schema/tables.json");
+        }
+        assert_eq!(
+            props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true,
+            "{logical}"
+        );
+        assert_eq!(props["SSESpecification"]["SSEEnabled"], true, "{logical}");
+    }
+    let tables =
+        t["Resources"].as_mapping().unwrap().values().filter(|r| r["Type"] == "AWS::DynamoDB::Table").count();
+    assert_eq!(tables, schema.as_array().unwrap().len(), "the template has tables the code does not use");
+}
+
+#[test]
+fn routes_agree_across_spin_toml_openapi_and_the_template() {
+    // spin.toml: path patterns per component.
+    let spin: toml::Table = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap().parse().unwrap();
+    let spin_routes: BTreeSet<(String, String)> = spin["trigger"]["http"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["route"].as_str().unwrap().replace("/...", "/{id}"),
+                r["component"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // openapi.yaml: (method, path).
+    let openapi: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("openapi.yaml")).unwrap()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, ops) in openapi["paths"].as_mapping().unwrap() {
+        for method in ops.as_mapping().unwrap().keys() {
+            documented.insert((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_owned()));
+        }
+    }
+    // template: (method, path) per function.
+    let t = template();
+    let mut deployed = BTreeSet::new();
+    for (function, component) in
+        [("RegisterFunction", "register"), ("LoginFunction", "login"), ("ChatFunction", "chat")]
+    {
+        for event in resource(&t, function)["Properties"]["Events"].as_mapping().unwrap().values() {
+            let method = event["Properties"]["Method"].as_str().unwrap().to_owned();
+            let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
+            assert!(
+                spin_routes.contains(&(path.clone(), component.to_owned())),
+                "{method} {path} goes to {function} in AWS but not to {component} in spin.toml"
+            );
+            deployed.insert((method, path));
+        }
+    }
+    assert_eq!(deployed, documented, "API Gateway routes differ from openapi.yaml");
+    let spin_paths: BTreeSet<String> = spin_routes.into_iter().map(|(p, _)| p).collect();
+    let doc_paths: BTreeSet<String> = documented.into_iter().map(|(_, p)| p).collect();
+    assert_eq!(spin_paths, doc_paths, "spin.toml routes differ from openapi.yaml paths");
+}
