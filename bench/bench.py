@@ -4,6 +4,9 @@ Markdown table to bench/results/<name>.md.
 
     scripts/bench login-timing [--rounds N]
     scripts/bench chat-overhead [--rounds N]
+    scripts/bench perf [--rounds N]      login vs floor and peer, health vs hello, throughput, size, cold start
+    scripts/bench soak [--rounds SECONDS] mixed load for SECONDS (default 60), errors and memory
+    scripts/bench faults                 DynamoDB and the model fail mid-run; exits 1 if anything is lost
 
 login-timing: mean login time for an unknown email vs a known email with a wrong password,
 interleaved, through the real stack (gateway -> wasm component -> DynamoDB Local). Their ratio
@@ -162,12 +165,21 @@ def chat_overhead(rounds: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", choices=["login-timing", "chat-overhead"])
+    p.add_argument("name", choices=["login-timing", "chat-overhead", "perf", "soak", "faults"])
     p.add_argument("--rounds", type=int, default=100)
     args = p.parse_args()
-    lines = {"login-timing": login_timing, "chat-overhead": chat_overhead}[args.name](args.rounds)
+    if args.name == "perf":
+        from perf import perf as run
+    elif args.name == "faults":
+        from faults import faults as run
+    elif args.name == "soak":
+        from soak import soak as run
+        args.rounds = 60 if args.rounds == 100 else args.rounds
+    else:
+        run = {"login-timing": login_timing, "chat-overhead": chat_overhead}[args.name]
+    lines = run(args.rounds)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = f"scripts/bench {args.name} --rounds {args.rounds}"
+    command = f"scripts/bench {args.name}" + ("" if args.name == "faults" else f" --rounds {args.rounds}")
     block = "\n".join([f"## {stamp}", "", f"`{command}` (2-core machine, loopback)", "", *lines, "", ""])
     print(block)
     out = RESULTS / f"{args.name}.md"

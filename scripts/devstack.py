@@ -285,7 +285,7 @@ def up(args) -> None:
     if args.dynamodb_endpoint:
         endpoint = args.dynamodb_endpoint
     else:
-        data_dir = None if args.dynamodb_in_memory else ROOT / ".data" / "dynamodb"
+        data_dir = None if args.dynamodb_in_memory else Path(args.dynamodb_data_dir)
         endpoint = start_dynamodb(args.dynamodb_port or free_port(), data_dir, log_file)
         log(f"DynamoDB Local on {endpoint} ({'in memory' if data_dir is None else data_dir})")
     create_tables(endpoint)
@@ -338,6 +338,7 @@ def main() -> None:
     u.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting DynamoDB Local")
     u.add_argument("--dynamodb-port", type=int, default=8000, help="0: any free port")
     u.add_argument("--dynamodb-in-memory", action="store_true", help="keep no data across restarts")
+    u.add_argument("--dynamodb-data-dir", default=str(ROOT / ".data" / "dynamodb"), help="where DynamoDB Local keeps data")
     u.add_argument("--only-dynamodb", action="store_true", help="start DynamoDB Local and its tables only")
     u.add_argument("--model-endpoint", help="use this SageMaker runtime endpoint instead of starting the local one")
     u.add_argument("--model-port", type=int, default=8080, help="0: any free port")

@@ -1,0 +1,223 @@
+"""`scripts/bench perf`: the performance figures of issue 7, each as a ratio measured in one run."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import ROOT, address, post, start_stack
+
+TOOLS = ROOT / ".tools"
+PEER_PY = TOOLS / "bench-venv" / "bin" / "python"
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_timing(headers_blob: str) -> float:
+    m = re.search(r"argon2;dur=([0-9.]+)", headers_blob)
+    return float(m.group(1)) if m else float("nan")
+
+
+def timed_login(base, email, password):
+    """One login; returns (total ms, argon2 ms from Server-Timing)."""
+    import urllib.request
+    req = urllib.request.Request(base + "/login", data=json.dumps({"email": email, "password": password}).encode(),
+                                 method="POST", headers={"content-type": "application/json"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=30) as r:
+        r.read()
+        total = (time.perf_counter() - started) * 1000
+        return total, server_timing(r.headers.get("server-timing", ""))
+
+
+def timed_get(url, n):
+    import http.client
+    host, port = url.removeprefix("http://").split("/")[0].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    path = "/" + "/".join(url.removeprefix("http://").split("/")[1:])
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        conn.request("GET", path)
+        conn.getresponse().read()
+        out.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return out
+
+
+def wait_until(fn, timeout=30):
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            return fn()
+        except OSError:
+            time.sleep(0.002)
+    raise SystemExit("timed out waiting")
+
+
+def hey(url, connections, seconds, body=None):
+    cmd = ["hey", "-z", f"{seconds}s", "-c", str(connections), "-o", "csv"]
+    if body is not None:
+        cmd += ["-m", "POST", "-T", "application/json", "-d", json.dumps(body)]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    codes = [line.split(",")[6] for line in out if line.count(",") >= 6]
+    return len(codes) / seconds, codes
+
+
+def wasmtime_cmd(wasm, port, env):
+    cmd = [str(TOOLS / "wasmtime"), "serve", "-Scli", "-Sp3", "-Wcomponent-model-async",
+           "--max-instance-concurrent-reuse-count", "1", "--addr", f"127.0.0.1:{port}"]
+    for k, v in env.items():
+        cmd += ["--env", f"{k}={v}"]
+    return cmd + [str(wasm)]
+
+
+def perf(rounds: int) -> list[str]:
+    email, password = "perf@example.com", "perf benchmark password"
+    proc, urls = start_stack("--env", "REGISTRATIONS_PER_ADDRESS=1000000000")
+    api, dynamodb = urls["api"], urls["dynamodb"]
+    rows, notes = [], []
+    children = []
+    try:
+        assert post(api, "/register", {"email": email, "password": password}, address())[0] == 201
+        for _ in range(10):
+            timed_login(api, email, password)
+
+        # 1. login through the stack vs the floor vs the peer, interleaved in blocks.
+        peer_port = free_port()
+        peer = subprocess.Popen([str(PEER_PY), str(ROOT / "bench/peer/login_peer.py"), str(peer_port), dynamodb],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children.append(peer)
+        peer_url = f"http://127.0.0.1:{peer_port}"
+        wait_until(lambda: timed_get(peer_url + "/health", 1))
+        for _ in range(10):
+            timed_login(peer_url, email, password)
+        ours, ours_hash, theirs, theirs_hash = [], [], [], []
+        floor_total, floor_hash = [], []
+        floor_bin = ROOT / "target/release/login-floor"
+        for _ in range(max(1, rounds // 20)):
+            for _ in range(20):
+                t, h = timed_login(api, email, password)
+                ours.append(t); ours_hash.append(h)
+                t, h = timed_login(peer_url, email, password)
+                theirs.append(t); theirs_hash.append(h)
+            f = json.loads(subprocess.run([str(floor_bin), dynamodb, email, password, "20"], capture_output=True,
+                                          text=True, check=True).stdout)
+            floor_total += f["total_ms"]; floor_hash += f["hash_ms"]
+        outside_ours = [t - h for t, h in zip(ours, ours_hash)]
+        outside_theirs = [t - h for t, h in zip(theirs, theirs_hash)]
+        rows += [
+            "### Login latency (sequential, one connection)",
+            "",
+            "| path | n | p50 ms | p99 ms | argon2 p50 ms | outside argon2 p50 ms |",
+            "|---|---|---|---|---|---|",
+            f"| ours: gateway → login.wasm → DynamoDB Local | {len(ours)} | {pct(ours, 50):.2f} | {pct(ours, 99):.2f} | {pct(ours_hash, 50):.2f} | {pct(outside_ours, 50):.2f} |",
+            f"| floor: native argon2id verify + one GetItem | {len(floor_total)} | {pct(floor_total, 50):.2f} | {pct(floor_total, 99):.2f} | {pct(floor_hash, 50):.2f} | {pct(floor_total, 50) - pct(floor_hash, 50):.2f} |",
+            f"| peer: Python + boto3 + argon2-cffi | {len(theirs)} | {pct(theirs, 50):.2f} | {pct(theirs, 99):.2f} | {pct(theirs_hash, 50):.2f} | {pct(outside_theirs, 50):.2f} |",
+            "",
+            f"- login p50 / floor p50: **{pct(ours, 50) / pct(floor_total, 50):.2f}×** (target ≤ 1.5×)",
+            f"- time outside hashing, peer / ours (p50): **{pct(outside_theirs, 50) / pct(outside_ours, 50):.2f}×** (target ≥ 3×)",
+            f"- argon2 in wasm (SIMD) / native: {pct(ours_hash, 50) / pct(floor_hash, 50):.2f}×; "
+            f"argon2-cffi (C) / native Rust: {pct(theirs_hash, 50) / pct(floor_hash, 50):.2f}×",
+            "",
+        ]
+
+        # 2. health vs the runtime's own hello component, both on their own wasmtime ports.
+        hello_port = free_port()
+        hello = subprocess.Popen(wasmtime_cmd(ROOT / "target/wasm32-wasip2/release/hello.wasm", hello_port, {}),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children.append(hello)
+        hello_url = f"http://127.0.0.1:{hello_port}/"
+        wait_until(lambda: timed_get(hello_url, 1))
+        health_url = urls["component login"] + "/health"
+        timed_get(health_url, 200); timed_get(hello_url, 200)
+        health, base = [], []
+        for _ in range(max(1, rounds // 50)):
+            health += timed_get(health_url, 100)
+            base += timed_get(hello_url, 100)
+        overhead = pct(health, 50) - pct(base, 50)
+        rows += [
+            "### Per-request overhead (GET, keep-alive, sequential)",
+            "",
+            "| component | n | p50 ms | p99 ms |",
+            "|---|---|---|---|",
+            f"| login.wasm `GET /health` (config, request id, log line, JSON) | {len(health)} | {pct(health, 50):.3f} | {pct(health, 99):.3f} |",
+            f"| hello.wasm (spin-sdk hello world) | {len(base)} | {pct(base, 50):.3f} | {pct(base, 99):.3f} |",
+            "",
+            f"- health overhead over hello: **{overhead:.3f} ms** (target < 0.5 ms); ratio {pct(health, 50) / pct(base, 50):.2f}×",
+            "",
+        ]
+
+        # 3. throughput at 1, 2, 4, 16 connections (hey, 5 s each, loopback).
+        rows += ["### Throughput (hey, 5 s per cell, loopback)", "",
+                 "| connections | register req/s | login req/s | peer login req/s | login ours/peer |", "|---|---|---|---|---|"]
+        creds = {"email": email, "password": password}
+        for c in (1, 2, 4, 16):
+            reg_rate, reg_codes = hey(api + "/register", c, 5, creds)  # duplicate email: hashes, then 409
+            login_rate, login_codes = hey(api + "/login", c, 5, creds)
+            peer_rate, peer_codes = hey(peer_url + "/login", c, 5, creds)
+            bad = [x for x in reg_codes if x != "409"] + [x for x in login_codes + peer_codes if x != "200"]
+            rows.append(f"| {c} | {reg_rate:.1f} | {login_rate:.1f} | {peer_rate:.1f} | {login_rate / peer_rate:.2f} |"
+                        + (f" unexpected statuses: {sorted(set(bad))}" if bad else ""))
+        rows += ["", "Register repeats one email: every request hashes, then gets 409 from the conditional PutItem.", ""]
+    finally:
+        for c in children:
+            c.terminate()
+        proc.terminate()
+        proc.wait()
+
+    # 4. size and cold start: process start to first successful login, ours vs the peer.
+    def cold(cmd, url, env=None):
+        started = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        try:
+            wait_until(lambda: timed_login(url, email, password))
+            return (time.perf_counter() - started) * 1000
+        finally:
+            p.terminate(); p.wait()
+
+    proc, urls = start_stack()
+    try:
+        assert post(urls["api"], "/register", {"email": email, "password": password}, address())[0] == 201
+        env = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_ENDPOINT_URL_DYNAMODB": urls["dynamodb"],
+               "TOKEN_SIGNING_KEY": "local-development-signing-key-do-not-deploy"}
+        wasm = ROOT / "target/wasm32-wasip2/release/login.wasm"
+        ours_cold, peer_cold = [], []
+        for _ in range(3):
+            port = free_port()
+            ours_cold.append(cold(wasmtime_cmd(wasm, port, env), f"http://127.0.0.1:{port}"))
+            port = free_port()
+            peer_cold.append(cold([str(PEER_PY), str(ROOT / "bench/peer/login_peer.py"), str(port), urls["dynamodb"]],
+                                  f"http://127.0.0.1:{port}"))
+    finally:
+        proc.terminate(); proc.wait()
+    sizes = {c: (ROOT / f"target/wasm32-wasip2/release/{c}.wasm").stat().st_size for c in ("register", "login", "chat", "hello")}
+    rows += [
+        "### Size and cold start",
+        "",
+        "| component | .wasm KiB |", "|---|---|",
+        *[f"| {c} | {s // 1024} |" for c, s in sizes.items()],
+        "",
+        "| cold start: process start → first successful login | median of 3 ms |", "|---|---|",
+        f"| ours: `wasmtime serve login.wasm` (compiled code from wasmtime's cache) | {statistics.median(ours_cold):.0f} |",
+        f"| peer: `python login_peer.py` (imports boto3, argon2) | {statistics.median(peer_cold):.0f} |",
+        "",
+        f"- peer / ours: **{statistics.median(peer_cold) / statistics.median(ours_cold):.1f}×** (target ≥ 10×)",
+        "",
+    ]
+    return rows
