@@ -37,7 +37,7 @@ pub const REGISTER: &[Access] = &[
 
 /// login: `POST /login`, `POST /token/refresh`, `POST /logout`.
 pub const LOGIN: &[Access] = &[
-    on(Table::Users, "GetItem"),
+    on(Table::Users, "BatchGetItem"),
     on(Table::Throttle, "BatchGetItem"),
     on(Table::Throttle, "UpdateItem"),
     on(Table::Throttle, "DeleteItem"),

@@ -69,12 +69,12 @@ pub async fn login<T: Transport>(
     let t = unix_seconds(now);
     let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
     let keys = config.throttle.keys(email.as_str(), &address, t);
-    let (pair, per_address) = services.counters(&keys.login_pair, &keys.login_address, now).await?;
+    let (user, pair, per_address) =
+        services.login_lookup(email.as_str(), &keys.login_pair, &keys.login_address, now).await?;
     if let Decision::Deny { retry_after } = config.throttle.check_login(pair, per_address, t) {
         return Err(ApiError::TooManyRequests { retry_after });
     }
 
-    let user = services.find_user(email.as_str(), now).await?;
     let stored = user.as_ref().map(|u| PasswordHash::from_stored(u.password_hash.clone()));
     // Unknown email: verified against a dummy hash of the same cost, so both failures look alike.
     // (Computed before looking at `user`, so the unknown path cannot skip it.)

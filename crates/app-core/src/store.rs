@@ -2,7 +2,7 @@
 //! operations the use cases need.
 
 use crate::api::ApiError;
-use crate::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
+use crate::aws::dynamodb::{DynamoError, LoginLookup, SessionItem, ThrottleCounters, UserItem};
 use crate::config::Config;
 use crate::domain::PasswordHasher;
 use crate::permissions::{accesses, Access, Table};
@@ -146,18 +146,32 @@ impl<T: Transport> Services<'_, T> {
         Ok(ThrottleCounters::count_from_update(&body)?)
     }
 
-    /// Reads two throttle counters in one round trip.
-    pub async fn counters(
+    /// The user and two throttle counters, in one round trip (asking again, up to three times,
+    /// for keys DynamoDB leaves unprocessed).
+    pub async fn login_lookup(
         &self,
+        email: &str,
         a: &str,
         b: &str,
         now: SystemTime,
-    ) -> Result<(Counter, Counter), StoreError> {
-        let table = &self.config.throttle_table;
-        let body = self.dynamodb("BatchGetItem", &ThrottleCounters::get_many(table, &[a, b]), now).await?;
-        Ok((
-            ThrottleCounters::from_batch_get(&body, table, a)?,
-            ThrottleCounters::from_batch_get(&body, table, b)?,
-        ))
+    ) -> Result<(Option<UserItem>, Counter, Counter), StoreError> {
+        let (users, throttle) = (&self.config.users_table, &self.config.throttle_table);
+        let request = LoginLookup::request(users, email, throttle, &[a, b]);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let body = self.dynamodb("BatchGetItem", &request, now).await?;
+            if !LoginLookup::unprocessed(&body)? || attempt >= MAX_ATTEMPTS {
+                if LoginLookup::unprocessed(&body)? {
+                    return Err(DynamoError::Throttled("keys left unprocessed".into()).into());
+                }
+                return Ok((
+                    LoginLookup::user(&body, users)?,
+                    ThrottleCounters::from_batch_get(&body, throttle, a)?,
+                    ThrottleCounters::from_batch_get(&body, throttle, b)?,
+                ));
+            }
+            self.transport.sleep(Duration::from_millis(25 * (1 << (attempt - 1)))).await;
+        }
     }
 }

@@ -69,15 +69,45 @@ impl UserItem {
     /// Parses a GetItem response body: `Ok(None)` when there is no such item.
     pub fn from_get_response(body: &[u8]) -> Result<Option<UserItem>, DynamoError> {
         let v = parse_body(body)?;
-        let Some(item) = v.get("Item") else {
-            return Ok(None);
-        };
-        Ok(Some(UserItem {
+        v.get("Item").map(UserItem::from_item).transpose()
+    }
+
+    fn from_item(item: &Value) -> Result<UserItem, DynamoError> {
+        Ok(UserItem {
             email: string_attr(item, "email")?,
             id: string_attr(item, "id")?,
             password_hash: string_attr(item, "password_hash")?,
             created_at: number_attr(item, "created_at").unwrap_or(0),
-        }))
+        })
+    }
+}
+
+/// What a login needs before checking the password, in one round trip: the user and the two
+/// throttle counters (BatchGetItem across both tables).
+pub struct LoginLookup;
+
+impl LoginLookup {
+    pub fn request(users_table: &str, email: &str, throttle_table: &str, counter_keys: &[&str]) -> Value {
+        let counters: Vec<Value> = counter_keys.iter().map(|k| json!({"key": {"S": k}})).collect();
+        json!({"RequestItems": {
+            users_table: {"Keys": [{"email": {"S": email}}], "ConsistentRead": true},
+            throttle_table: {"Keys": counters, "ConsistentRead": true},
+        }})
+    }
+
+    /// Keys DynamoDB left for later (it may, under load); the caller asks again.
+    pub fn unprocessed(body: &[u8]) -> Result<bool, DynamoError> {
+        let v = parse_body(body)?;
+        Ok(v["UnprocessedKeys"].as_object().is_some_and(|o| !o.is_empty()))
+    }
+
+    pub fn user(body: &[u8], users_table: &str) -> Result<Option<UserItem>, DynamoError> {
+        let v = parse_body(body)?;
+        v["Responses"][users_table]
+            .as_array()
+            .and_then(|items| items.first())
+            .map(UserItem::from_item)
+            .transpose()
     }
 }
 
