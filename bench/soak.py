@@ -48,10 +48,13 @@ def name(pid: int) -> str:
     except OSError:
         return "?"
     text = " ".join(cmd)
-    for key in ("register.wasm", "login.wasm", "chat.wasm", "DynamoDBLocal", "server.mjs", "devstack.py"):
+    for component in ("register", "login", "chat"):
+        if f"/{component}.wasm" in text or f"/{component}.cwasm" in text:
+            return f"wasmtime: {component}"
+    for key, label in (("DynamoDBLocal", "DynamoDB Local (java)"), ("server.mjs", "model endpoint (node)"),
+                       ("devstack.py", "gateway (python)")):
         if key in text:
-            return {"devstack.py": "gateway (python)", "server.mjs": "model endpoint (node)",
-                    "DynamoDBLocal": "DynamoDB Local (java)"}.get(key, key)
+            return label
     return os.path.basename(cmd[0])
 
 
@@ -83,14 +86,15 @@ def soak(seconds: int) -> list[str]:
             token = json.loads(call(api, "POST", "/login", {"email": email, "password": password})[1])["access_token"]
             users.append((email, password, token))
         pids = [p for p in tree(proc.pid)]
+        names = {p: name(p) for p in pids}
         samples = []
         stop = time.monotonic() + seconds
 
         def sampler():
             while time.monotonic() < stop:
-                samples.append({p: rss_kib(p) for p in pids})
+                samples.append((seconds - (stop - time.monotonic()), {p: rss_kib(p) for p in pids}))
                 time.sleep(5)
-            samples.append({p: rss_kib(p) for p in pids})
+            samples.append((seconds, {p: rss_kib(p) for p in pids}))
 
         def worker(n):
             rng = random.Random(n)
@@ -133,14 +137,20 @@ def soak(seconds: int) -> list[str]:
         "|---|---|---|---|---|---|",
         f"| {total} ({total / seconds:.1f}/s) | {counts['login']} | {counts['register']} | {counts['chat']} | {counts['me']} | **{sum(errors.values())}** {dict(errors) if errors else ''} |",
         "",
-        "| process | RSS at start MiB | RSS at end MiB | max MiB | end/start |",
-        "|---|---|---|---|---|",
+        "RSS (MiB) of every process of the stack, sampled every 5 s. The first 15 s are warm-up: wasmtime",
+        "creates an instance per concurrent request (each with argon2's 19 MiB), the JVM sizes its heap.",
+        "",
+        "| process | start | 15 s | 30 s | 45 s | end | end / 15 s |",
+        "|---|---|---|---|---|---|---|",
     ]
-    first, last = samples[0], samples[-1]
-    for pid in first:
-        series = [s.get(pid, 0) for s in samples]
-        if first[pid] == 0:
+
+    def at(t):
+        return min(samples, key=lambda s: abs(s[0] - t))[1]
+
+    for pid, label in names.items():
+        if samples[0][1].get(pid, 0) == 0:
             continue
-        rows.append(f"| {name(pid)} | {first[pid] / 1024:.1f} | {last[pid] / 1024:.1f} | {max(series) / 1024:.1f} | {last[pid] / first[pid]:.2f} |")
+        series = [at(t).get(pid, 0) / 1024 for t in (0, 15, 30, 45, seconds)]
+        rows.append(f"| {label} | " + " | ".join(f"{v:.1f}" for v in series) + f" | {series[-1] / series[1]:.2f} |")
     rows.append("")
     return rows
