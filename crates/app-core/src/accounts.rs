@@ -12,9 +12,9 @@ use serde_json::json;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CredentialsBody {
-    pub email: String,
-    pub password: String,
+struct CredentialsBody {
+    email: String,
+    password: String,
 }
 
 #[derive(Deserialize)]
@@ -23,8 +23,13 @@ struct PasswordBody {
     password: String,
 }
 
-pub(crate) fn parse_email(raw: &str) -> Result<Email, ApiError> {
-    Email::parse(raw).map_err(|e| ApiError::InvalidEmail(e.to_string()))
+/// The `{"email","password"}` of a `POST`: the email parsed, the password as typed (register and
+/// login apply different password rules).
+pub(crate) fn posted_credentials(request: &ApiRequest) -> Result<(Email, String), ApiError> {
+    request.require_method(http::Method::POST)?;
+    let body: CredentialsBody = request.json()?;
+    let email = Email::parse(&body.email).map_err(|e| ApiError::InvalidEmail(e.to_string()))?;
+    Ok((email, body.password))
 }
 
 /// Routes of the register component.
@@ -49,10 +54,8 @@ pub async fn register<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    request.require_method(http::Method::POST)?;
-    let body: CredentialsBody = request.json()?;
-    let email = parse_email(&body.email)?;
-    let password = Password::parse(&body.password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
+    let (email, raw_password) = posted_credentials(request)?;
+    let password = Password::parse(&raw_password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
 
     let config = services.config;
     let now = request.received_at;

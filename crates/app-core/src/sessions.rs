@@ -1,6 +1,6 @@
 //! Sessions (the `login` component): `POST /login`, `POST /token/refresh`, `POST /logout`.
 
-use crate::accounts::{parse_email, CredentialsBody};
+use crate::accounts::posted_credentials;
 use crate::api::{ApiError, ApiRequest, ApiResponse};
 use crate::aws::dynamodb::{SessionItem, ThrottleCounters};
 use crate::domain::{Password, PasswordHash};
@@ -15,6 +15,13 @@ use serde_json::json;
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
     refresh_token: String,
+}
+
+/// The refresh token a `POST` body presents.
+fn presented_refresh_token(request: &ApiRequest) -> Result<RefreshToken, ApiError> {
+    request.require_method(http::Method::POST)?;
+    let body: RefreshBody = request.json()?;
+    RefreshToken::parse(&body.refresh_token).ok_or(ApiError::InvalidRefreshToken)
 }
 
 /// Routes of the login component.
@@ -58,11 +65,9 @@ pub async fn login<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    request.require_method(http::Method::POST)?;
-    let body: CredentialsBody = request.json()?;
-    let email = parse_email(&body.email)?;
+    let (email, raw_password) = posted_credentials(request)?;
     let password =
-        Password::parse_candidate(&body.password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
+        Password::parse_candidate(&raw_password).map_err(|e| ApiError::InvalidPassword(e.to_string()))?;
 
     let config = services.config;
     let now = request.received_at;
@@ -114,9 +119,7 @@ pub async fn refresh<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    request.require_method(http::Method::POST)?;
-    let body: RefreshBody = request.json()?;
-    let token = RefreshToken::parse(&body.refresh_token).ok_or(ApiError::InvalidRefreshToken)?;
+    let token = presented_refresh_token(request)?;
     let config = services.config;
     let now = request.received_at;
     let t = unix_seconds(now);
@@ -155,9 +158,7 @@ pub async fn logout<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    request.require_method(http::Method::POST)?;
-    let body: RefreshBody = request.json()?;
-    let token = RefreshToken::parse(&body.refresh_token).ok_or(ApiError::InvalidRefreshToken)?;
+    let token = presented_refresh_token(request)?;
     let now = request.received_at;
     let revoke = SessionItem::revoke(
         &services.config.sessions_table,
