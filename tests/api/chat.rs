@@ -244,3 +244,21 @@ fn smoke_the_real_model_answers() {
     assert_eq!(events.last().unwrap().0, "done", "{events:?}");
     assert!(events.iter().filter(|(e, _)| e == "token").count() >= 1);
 }
+
+#[test]
+fn the_local_endpoint_checks_sigv4_when_asked() {
+    // The components sign with AWS_SECRET_ACCESS_KEY=local (spin.toml's local default).
+    let app = spawn_app_with(&[], &["--model-arg=--sigv4-secret=local"]);
+    let (token, _) = user(&app, "sigv4");
+    let r = app.chat(&token, &json!({"message": "signed"}), JSON);
+    assert_eq!(r.status, 200, "{}", r.text);
+    // The endpoint refuses a signature made with another secret (403 InvalidSignatureException),
+    // which the component reports as a model failure.
+    let wrong =
+        spawn_app_with(&[("AWS_SECRET_ACCESS_KEY", "not-the-secret")], &["--model-arg=--sigv4-secret=local"]);
+    let (token, user_id) = user(&wrong, "sigv4bad");
+    let r = wrong.chat(&token, &json!({"message": "forged"}), JSON);
+    assert_eq!(r.status, 502, "{}", r.text);
+    assert!(wrong.logs().contains("signature does not match"), "the cause is logged");
+    assert!(wrong.conversation_items(&user_id).is_empty());
+}

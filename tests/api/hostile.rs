@@ -203,3 +203,46 @@ fn a_missing_or_short_signing_key_refuses_to_serve() {
         assert_eq!(app.get("/health").status, 503);
     }
 }
+
+#[test]
+fn expired_access_tokens_are_refused() {
+    let app = spawn_app_with_env(&[("ACCESS_TOKEN_TTL_SECONDS", "1")]);
+    let (_, _, tokens) = app.signed_up_user("expiry");
+    let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+    assert_eq!(app.send("GET", "/me", &[("authorization", &bearer)], None).status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let r = app.send("GET", "/me", &[("authorization", &bearer)], None);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.body["error"]["code"], "invalid_token");
+    // The refresh token still works and gives a fresh access token.
+    let fresh = app.post_json("/token/refresh", &json!({"refresh_token": tokens["refresh_token"]}));
+    assert_eq!(fresh.status, 200);
+}
+
+#[test]
+fn no_table_and_no_log_holds_a_password_or_a_secret() {
+    let app = spawn_app();
+    let email = unique_email("scan");
+    let password = "canary-password-Zq7!x";
+    assert_eq!(app.register(&email, password).status, 201);
+    let login = app.login(&email, password);
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_secret = refresh.split_once('.').unwrap().1.to_owned();
+    let access = login.body["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {access}");
+    app.send("GET", "/me", &[("authorization", &bearer)], None);
+    app.chat(&access, &json!({"message": "hello"}), "application/json");
+    app.post_json("/token/refresh", &json!({"refresh_token": refresh}));
+    let secrets =
+        [password, refresh_secret.as_str(), access.as_str(), "local-development-signing-key-do-not-deploy"];
+    for table in ["users", "sessions", "throttle", "conversations"] {
+        let dump = app.dynamodb("Scan", &json!({"TableName": table})).to_string();
+        for secret in secrets {
+            assert!(!dump.contains(secret), "table {table} holds a secret");
+        }
+    }
+    let logs = app.logs();
+    for secret in secrets {
+        assert!(!logs.contains(secret), "the logs hold a secret");
+    }
+}
