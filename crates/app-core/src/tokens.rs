@@ -2,11 +2,81 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64ct::{Base64UrlUnpadded, Encoding};
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
+use jsonwebtoken::errors::{ErrorKind, Result as JwtResult};
+use jsonwebtoken::jwk::{EllipticCurve, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// HS256 is the only algorithm used, so `jsonwebtoken` gets an HS256-only crypto provider (HMAC
+/// from RustCrypto's `hmac` and `sha2`) instead of its full RustCrypto backend, whose RSA, ECDSA and
+/// EdDSA code made each component about 700 KiB larger. Any other algorithm is refused.
+static HS256_ONLY: CryptoProvider = CryptoProvider {
+    signer_factory: hs256_signer,
+    verifier_factory: hs256_verifier,
+    key_utils: KeyUtils {
+        rsa_pub_components_from_private_key: |_| Err(ErrorKind::UnsupportedAlgorithm.into()),
+        rsa_pub_components_from_public_key: |_| Err(ErrorKind::UnsupportedAlgorithm.into()),
+        ec_pub_components_from_private_key: |_, _| Err(ErrorKind::UnsupportedAlgorithm.into()),
+        ed_pub_components_from_private_key: |_: &[u8], _: &EllipticCurve| {
+            Err(ErrorKind::UnsupportedAlgorithm.into())
+        },
+        compute_digest: |_: &[u8], _: ThumbprintHash| Err(ErrorKind::UnsupportedAlgorithm.into()),
+    },
+};
+
+struct Hs256(hmac::Hmac<Sha256>);
+
+impl Hs256 {
+    fn new(algorithm: &Algorithm, key: &[u8]) -> JwtResult<Hs256> {
+        if *algorithm != Algorithm::HS256 {
+            return Err(ErrorKind::UnsupportedAlgorithm.into());
+        }
+        use hmac::Mac;
+        Ok(Hs256(hmac::Hmac::new_from_slice(key).map_err(|_| ErrorKind::InvalidKeyFormat)?))
+    }
+}
+
+impl signature::Signer<Vec<u8>> for Hs256 {
+    fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        use hmac::Mac;
+        let mut mac = self.0.clone();
+        mac.update(message);
+        Ok(mac.finalize().into_bytes().to_vec())
+    }
+}
+
+impl signature::Verifier<Vec<u8>> for Hs256 {
+    fn verify(&self, message: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
+        use hmac::Mac;
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac.verify_slice(signature).map_err(signature::Error::from_source) // constant time
+    }
+}
+
+impl JwtSigner for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+impl JwtVerifier for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+fn hs256_signer(algorithm: &Algorithm, key: &EncodingKey) -> JwtResult<Box<dyn JwtSigner>> {
+    Ok(Box::new(Hs256::new(algorithm, key.as_bytes())?))
+}
+
+fn hs256_verifier(algorithm: &Algorithm, key: &DecodingKey) -> JwtResult<Box<dyn JwtVerifier>> {
+    Ok(Box::new(Hs256::new(algorithm, key.try_get_as_bytes()?)?))
+}
 
 /// Signs and checks access tokens. Built from configuration; the key is at least 32 bytes.
 #[derive(Clone)]
@@ -57,6 +127,7 @@ impl AccessTokens {
     pub const MIN_KEY_BYTES: usize = 32;
 
     pub fn new(key: &[u8], issuer: &str, audience: &str, ttl_seconds: u64) -> Result<AccessTokens, String> {
+        let _ = HS256_ONLY.install_default(); // once per process; later calls find it installed
         if key.len() < Self::MIN_KEY_BYTES {
             return Err(format!("the token signing key must be at least {} bytes", Self::MIN_KEY_BYTES));
         }
@@ -216,6 +287,17 @@ mod tests {
             let tok = issuer.issue("u", "e@example.com", t(1_000));
             assert_eq!(tokens().verify(&tok, t(1_001)), Err(TokenError::Invalid));
         }
+    }
+
+    #[test]
+    fn hs256_matches_the_well_known_example_token() {
+        // The HS256 example of RFC 7519's era, as jwt.io shows it (secret "your-256-bit-secret").
+        tokens(); // installs the provider
+        let message = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ";
+        let key = EncodingKey::from_secret(b"your-256-bit-secret");
+        let signature = jsonwebtoken::crypto::sign(message, &key, Algorithm::HS256).unwrap();
+        assert_eq!(signature, "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+        assert!(jsonwebtoken::crypto::sign(message, &key, Algorithm::HS512).is_err(), "only HS256");
     }
 
     #[test]
