@@ -84,12 +84,7 @@ async fn authenticated<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<(AccessClaims, UserItem), ApiError> {
-    let token = request.bearer_token().ok_or(ApiError::InvalidToken)?;
-    let claims = services
-        .config
-        .access_tokens
-        .verify(token, request.received_at)
-        .map_err(|_| ApiError::InvalidToken)?;
+    let claims = request.access_claims(&services.config.access_tokens)?;
     match services.find_user(&claims.email, request.received_at).await? {
         Some(user) if user.id == claims.sub => Ok((claims, user)),
         _ => Err(ApiError::InvalidToken), // the account is gone

@@ -53,6 +53,15 @@ impl ApiRequest {
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
     }
 
+    /// The claims of a valid `Authorization: Bearer` access token; 401 `invalid_token` otherwise.
+    pub fn access_claims(
+        &self,
+        tokens: &crate::tokens::AccessTokens,
+    ) -> Result<crate::tokens::AccessClaims, ApiError> {
+        let token = self.bearer_token().ok_or(ApiError::InvalidToken)?;
+        tokens.verify(token, self.received_at).map_err(|_| ApiError::InvalidToken)
+    }
+
     /// The client address: the entry `hops` from the right of the forwarding header (entries to
     /// its left could have been written by the client itself). "unknown" when absent.
     pub fn client_address(&self, header: &str, hops: usize) -> String {

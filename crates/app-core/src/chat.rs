@@ -8,7 +8,7 @@ use crate::aws::sagemaker::{
 };
 use crate::config::ChatConfig;
 use crate::store::{Services, StoreError};
-use crate::tokens::{unix_seconds, AccessClaims};
+use crate::tokens::unix_seconds;
 use crate::transport::{ByteStream, EventSink, StreamingTransport, Transport, TransportError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -86,11 +86,6 @@ pub fn wants_stream(request: &ApiRequest) -> bool {
             .is_some_and(|a| a.contains("text/event-stream"))
 }
 
-fn verify<T: Transport>(services: &Services<'_, T>, request: &ApiRequest) -> Result<AccessClaims, ApiError> {
-    let token = request.bearer_token().ok_or(ApiError::InvalidToken)?;
-    services.config.access_tokens.verify(token, request.received_at).map_err(|_| ApiError::InvalidToken)
-}
-
 fn chat_config<'a, T: Transport>(services: &Services<'a, T>) -> Result<&'a ChatConfig, ApiError> {
     services.config.chat.as_ref().map_err(|e| ApiError::Misconfigured(e.clone()))
 }
@@ -110,7 +105,7 @@ async fn prepare<T: Transport>(
     request: &ApiRequest,
 ) -> Result<PendingTurn, ApiError> {
     request.require_method(http::Method::POST)?;
-    let claims = verify(services, request)?;
+    let claims = request.access_claims(&services.config.access_tokens)?;
     let config = chat_config(services)?;
     let body: ChatBody = request.json()?;
     let message = body.message.trim().to_owned();
@@ -296,7 +291,7 @@ pub async fn list<T: Transport>(
     services: &Services<'_, T>,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let claims = verify(services, request)?;
+    let claims = request.access_claims(&services.config.access_tokens)?;
     let config = chat_config(services)?;
     let body = services
         .dynamodb("Query", &Conversations::list(&config.table, &claims.sub), request.received_at)
@@ -317,7 +312,7 @@ pub async fn show<T: Transport>(
     request: &ApiRequest,
     id: &str,
 ) -> Result<ApiResponse, ApiError> {
-    let claims = verify(services, request)?;
+    let claims = request.access_claims(&services.config.access_tokens)?;
     let config = chat_config(services)?;
     uuid::Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     let now = request.received_at;
