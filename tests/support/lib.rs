@@ -233,6 +233,29 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// Waits (up to 5 s) until the stack has logged `needle`: log lines arrive just after responses.
+    pub fn logged(&self, needle: &str) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if self.logs().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// Waits until the components behind `paths` have logged everything they answered so far (a
+    /// marker request to each, with its own request id, is logged after them), so that a check
+    /// that something is *not* in the logs is not vacuous.
+    pub fn settle_logs(&self, paths: &[&str]) {
+        for path in paths {
+            let id = format!("settle-{}", uuid_like());
+            self.send("GET", path, &[("x-request-id", &id)], None);
+            assert!(self.logged(&format!("\"request_id\":\"{id}\"")), "no log line for {path}");
+        }
+    }
+
     /// Every line the stack has logged so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log_file).unwrap_or_default()
