@@ -57,6 +57,12 @@ impl From<StoreError> for ApiError {
 /// Attempts for throttling and 5xx answers (the first try included).
 const MAX_ATTEMPTS: u32 = 3;
 
+/// The wait before attempt `attempt + 1`: 25 ms doubled per attempt, plus up to 25 ms of jitter.
+fn backoff(attempt: u32) -> Duration {
+    let jitter = u64::from(OsRng.next_u32() % 25);
+    Duration::from_millis(25 * (1 << (attempt - 1)) + jitter)
+}
+
 impl<T: Transport> Services<'_, T> {
     /// Sends one DynamoDB operation and returns the body of its 2xx response. Throttling and 5xx
     /// answers are retried with exponential backoff and jitter (25, 50 ms + up to 25 ms).
@@ -85,8 +91,7 @@ impl<T: Transport> Services<'_, T> {
             if !retryable || attempt >= MAX_ATTEMPTS {
                 return Err(error.into());
             }
-            let jitter = u64::from(OsRng.next_u32() % 25);
-            self.transport.sleep(Duration::from_millis(25 * (1 << (attempt - 1)) + jitter)).await;
+            self.transport.sleep(backoff(attempt)).await;
         }
     }
 
@@ -161,17 +166,17 @@ impl<T: Transport> Services<'_, T> {
         loop {
             attempt += 1;
             let body = self.dynamodb("BatchGetItem", &request, now).await?;
-            if !LoginLookup::unprocessed(&body)? || attempt >= MAX_ATTEMPTS {
-                if LoginLookup::unprocessed(&body)? {
-                    return Err(DynamoError::Throttled("keys left unprocessed".into()).into());
-                }
+            if !LoginLookup::unprocessed(&body)? {
                 return Ok((
                     LoginLookup::user(&body, users)?,
                     ThrottleCounters::from_batch_get(&body, throttle, a)?,
                     ThrottleCounters::from_batch_get(&body, throttle, b)?,
                 ));
             }
-            self.transport.sleep(Duration::from_millis(25 * (1 << (attempt - 1)))).await;
+            if attempt >= MAX_ATTEMPTS {
+                return Err(DynamoError::Throttled("keys left unprocessed".into()).into());
+            }
+            self.transport.sleep(backoff(attempt)).await;
         }
     }
 }

@@ -262,11 +262,6 @@ impl ThrottleCounters {
             .ok_or_else(|| DynamoError::Malformed("UpdateItem returned no count".into()))
     }
 
-    pub fn get_many(table: &str, keys: &[&str]) -> Value {
-        let keys: Vec<Value> = keys.iter().map(|k| json!({"key": {"S": k}})).collect();
-        json!({"RequestItems": {table: {"Keys": keys, "ConsistentRead": true}}})
-    }
-
     /// Parses a BatchGetItem response into (count, last_at) per key; absent keys are zero.
     pub fn from_batch_get(
         body: &[u8],
