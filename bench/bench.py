@@ -7,6 +7,8 @@ Markdown table to bench/results/<name>.md.
     scripts/bench perf [--rounds N]      login vs floor and peer, health vs hello, throughput, size, cold start
     scripts/bench soak [--rounds SECONDS] mixed load for SECONDS (default 60), errors and memory
     scripts/bench faults                 DynamoDB and the model fail mid-run; exits 1 if anything is lost
+    scripts/bench capacity [--rounds N]  DynamoDB calls, capacity units and bytes per request type (counting proxy)
+    scripts/bench tokens [--rounds N]    RS256 vs EdDSA sign/verify natively and in wasm, size each adds
 
 login-timing: mean login time for an unknown email vs a known email with a wrong password,
 interleaved, through the real stack (gateway -> wasm component -> DynamoDB Local). Their ratio
@@ -165,13 +167,17 @@ def chat_overhead(rounds: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", choices=["login-timing", "chat-overhead", "perf", "soak", "faults"])
+    p.add_argument("name", choices=["login-timing", "chat-overhead", "perf", "soak", "faults", "tokens", "capacity"])
     p.add_argument("--rounds", type=int, default=100)
     args = p.parse_args()
     if args.name == "perf":
         from perf import perf as run
     elif args.name == "faults":
         from faults import faults as run
+    elif args.name == "capacity":
+        from capacity import capacity as run
+    elif args.name == "tokens":
+        from tokens import tokens as run
     elif args.name == "soak":
         from soak import soak as run
         args.rounds = 60 if args.rounds == 100 else args.rounds

@@ -319,6 +319,8 @@ def up(args) -> None:
     env.setdefault("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", model_endpoint)
     manifest = read_manifest()
     port = args.port or free_port()
+    # The access tokens' issuer is the API's own URL (its /.well-known/openid-configuration).
+    env.setdefault("TOKEN_ISSUER", f"http://127.0.0.1:{port}")
     spin = shutil.which("spin")
     if spin and args.runner != "wasmtime":
         cmd = [spin, "up", "--from", str(ROOT / "spin.toml"), "--listen", f"127.0.0.1:{port}"]

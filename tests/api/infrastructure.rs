@@ -153,3 +153,73 @@ fn routes_agree_across_spin_toml_openapi_and_the_template() {
     let doc_paths: BTreeSet<String> = documented.into_iter().map(|(_, p)| p).collect();
     assert_eq!(spin_paths, doc_paths, "spin.toml routes differ from openapi.yaml paths");
 }
+
+fn sub_text(v: &Value) -> String {
+    match v {
+        Value::Tagged(t) => format!("{} {}", t.tag, t.value.as_str().unwrap_or_default()),
+        other => other.as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+/// Only login holds the private key (in AWS and in spin.toml); everyone gets the public keys; the
+/// gateway's JWT authorizer guards exactly the authenticated routes and trusts the issuer the
+/// components sign and check.
+#[test]
+fn only_login_gets_the_private_key_and_the_authorizer_guards_the_authenticated_routes() {
+    let t = template();
+    let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("TOKEN_SIGNING_KEY").is_none(), "the private key must not be global");
+    assert!(globals.get("TOKEN_PUBLIC_KEYS").is_some());
+    for function in ["RegisterFunction", "ChatFunction"] {
+        let env = &resource(&t, function)["Properties"]["Environment"]["Variables"];
+        assert!(env.get("TOKEN_SIGNING_KEY").is_none(), "{function} must not get the private key");
+    }
+    let login = sub_text(
+        &resource(&t, "LoginFunction")["Properties"]["Environment"]["Variables"]["TOKEN_SIGNING_KEY"],
+    );
+    assert!(login.starts_with("!Sub {{resolve:secretsmanager:"), "a dynamic reference, not a value: {login}");
+    // The issuer: one expression for the components and the authorizer.
+    let authorizer = &resource(&t, "Api")["Properties"]["Auth"]["Authorizers"]["AccessToken"];
+    assert_eq!(sub_text(&authorizer["JwtConfiguration"]["issuer"]), sub_text(&globals["TOKEN_ISSUER"]));
+    assert!(sub_text(&globals["TOKEN_ISSUER"]).contains("https://"));
+    assert_eq!(authorizer["JwtConfiguration"]["audience"][0], globals["TOKEN_AUDIENCE"]);
+    // Guarded: every route that needs a bearer token in openapi.yaml; nothing else.
+    let openapi: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("openapi.yaml")).unwrap()).unwrap();
+    let mut needs_token = BTreeSet::new();
+    for (path, ops) in openapi["paths"].as_mapping().unwrap() {
+        for (method, op) in ops.as_mapping().unwrap() {
+            if op.get("security").and_then(|s| s.as_sequence()).is_some_and(|s| !s.is_empty()) {
+                needs_token
+                    .insert((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    let mut guarded = BTreeSet::new();
+    for function in ["RegisterFunction", "LoginFunction", "ChatFunction"] {
+        for event in resource(&t, function)["Properties"]["Events"].as_mapping().unwrap().values() {
+            let p = &event["Properties"];
+            if p.get("Auth").is_some() {
+                assert_eq!(p["Auth"]["Authorizer"], "AccessToken");
+                guarded.insert((
+                    p["Method"].as_str().unwrap().to_owned(),
+                    p["Path"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    assert!(!guarded.is_empty());
+    assert_eq!(guarded, needs_token, "the authorizer must guard exactly the bearer-token routes");
+    // spin.toml: the development pair, private half for login only.
+    let spin: toml::Table = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap().parse().unwrap();
+    for (name, component) in spin["component"].as_table().unwrap() {
+        let env = component["environment"].as_table().unwrap();
+        assert_eq!(env["TOKEN_PUBLIC_KEYS"].as_str(), Some(app_core::config::LOCAL_PUBLIC_KEYS), "{name}");
+        let private = env.get("TOKEN_SIGNING_KEY").and_then(|v| v.as_str());
+        if name == "login" {
+            assert_eq!(private, Some(app_core::config::LOCAL_SIGNING_KEY));
+        } else {
+            assert_eq!(private, None, "{name} must not get the private key");
+        }
+    }
+}

@@ -8,8 +8,12 @@ use crate::throttle::ThrottleRules;
 use crate::tokens::AccessTokens;
 use std::time::Duration;
 
-/// The signing key spin.toml ships for local runs. Refused unless DynamoDB is local too.
-pub const LOCAL_SIGNING_KEY: &str = "local-development-signing-key-do-not-deploy";
+/// The development key pair spin.toml ships for local runs (login's `TOKEN_SIGNING_KEY`, everyone's
+/// `TOKEN_PUBLIC_KEYS`). Refused, by its key's thumbprint, unless DynamoDB is local too.
+pub const LOCAL_SIGNING_KEY: &str = include_str!("../data/local-dev-token-key.pem");
+pub const LOCAL_PUBLIC_KEYS: &str = include_str!("../data/local-dev-token-jwks.json");
+/// RFC 7638 thumbprint of the development key (its kid in [`LOCAL_PUBLIC_KEYS`]).
+pub const LOCAL_KEY_THUMBPRINT: &str = "kswvLA4K0mp1wj7-tLeROMS5Texb6zE9w5s0paCk_L0";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -74,16 +78,25 @@ impl Config {
         let endpoint = get("AWS_ENDPOINT_URL_DYNAMODB")
             .or_else(|| get("AWS_ENDPOINT_URL"))
             .unwrap_or_else(|| format!("https://dynamodb.{region}.amazonaws.com"));
-        let key = get("TOKEN_SIGNING_KEY").ok_or("TOKEN_SIGNING_KEY is not set")?;
-        if key == LOCAL_SIGNING_KEY && !is_loopback(&endpoint) {
-            return Err("TOKEN_SIGNING_KEY is the local development key; set a secret one".into());
-        }
+        let public_keys = get("TOKEN_PUBLIC_KEYS").ok_or("TOKEN_PUBLIC_KEYS is not set")?;
         let access_tokens = AccessTokens::new(
-            key.as_bytes(),
+            &public_keys,
+            get("TOKEN_SIGNING_KEY").as_deref(),
             &or("TOKEN_ISSUER", "wasm-chat"),
             &or("TOKEN_AUDIENCE", "wasm-chat-api"),
             number("ACCESS_TOKEN_TTL_SECONDS", 900)?,
         )?;
+        if !is_loopback(&endpoint) {
+            if access_tokens.thumbprints().iter().any(|t| t == LOCAL_KEY_THUMBPRINT) {
+                return Err("the token keys include the local development key; generate real ones \
+                            (scripts/token-keys.py)"
+                    .into());
+            }
+            // The gateway's JWT authorizer fetches `<issuer>/.well-known/openid-configuration`.
+            if !access_tokens.issuer.starts_with("https://") {
+                return Err("TOKEN_ISSUER must be the API's https URL outside local runs".into());
+            }
+        }
         let defaults = ThrottleRules::default();
         let throttle = ThrottleRules {
             window_seconds: number("THROTTLE_WINDOW_SECONDS", defaults.window_seconds)?.max(1),
@@ -147,6 +160,13 @@ impl Config {
         })
     }
 
+    /// What stops `component` from serving with this configuration: only login signs access
+    /// tokens, so only login needs (and is given) the private key.
+    pub fn problem_for(&self, component: &str) -> Option<String> {
+        (component == "login" && self.access_tokens.signing_kid().is_none())
+            .then(|| "TOKEN_SIGNING_KEY is not set: the login component signs the access tokens".to_owned())
+    }
+
     pub fn from_env() -> Result<Config, String> {
         Config::from_vars(|name| std::env::var(name).ok())
     }
@@ -158,10 +178,14 @@ pub(crate) mod tests {
     use std::collections::HashMap;
 
     pub(crate) fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        use crate::tokens::tests::{jwks_of, KEY_A};
+        let jwks = jwks_of(&[KEY_A]);
         let mut map: HashMap<String, String> = [
             ("AWS_ACCESS_KEY_ID", "AKID"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
-            ("TOKEN_SIGNING_KEY", "0123456789abcdef0123456789abcdef"),
+            ("TOKEN_PUBLIC_KEYS", jwks.as_str()),
+            ("TOKEN_SIGNING_KEY", KEY_A),
+            ("TOKEN_ISSUER", "https://api.example"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -203,18 +227,45 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn signing_key_must_be_set_long_and_not_the_local_one_in_aws() {
-        let missing = Config::from_vars(vars(&[("TOKEN_SIGNING_KEY", "")])).unwrap_err();
-        assert!(missing.contains("TOKEN_SIGNING_KEY"));
-        let short = Config::from_vars(vars(&[("TOKEN_SIGNING_KEY", "short")])).unwrap_err();
-        assert!(short.contains("32 bytes"));
-        let local_in_aws = Config::from_vars(vars(&[("TOKEN_SIGNING_KEY", LOCAL_SIGNING_KEY)])).unwrap_err();
-        assert!(local_in_aws.contains("local development key"));
-        assert!(Config::from_vars(vars(&[
+    fn token_keys_must_be_set_valid_and_not_the_local_ones_in_aws() {
+        use crate::tokens::tests::{jwks_of, KEY_A, KEY_B};
+        let dev = [("TOKEN_PUBLIC_KEYS", LOCAL_PUBLIC_KEYS), ("TOKEN_SIGNING_KEY", LOCAL_SIGNING_KEY)];
+        let local = [dev[0], dev[1], ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")];
+        let missing = Config::from_vars(vars(&[("TOKEN_PUBLIC_KEYS", "")])).unwrap_err();
+        assert!(missing.contains("TOKEN_PUBLIC_KEYS"));
+        let garbage = Config::from_vars(vars(&[("TOKEN_SIGNING_KEY", "short")])).unwrap_err();
+        assert!(garbage.contains("PKCS#8"));
+        // the development pair: fine on loopback, refused anywhere else, even without its private half
+        let local_in_aws = Config::from_vars(vars(&dev)).unwrap_err();
+        assert!(local_in_aws.contains("local development key"), "{local_in_aws}");
+        let public_only = Config::from_vars(vars(&[dev[0], ("TOKEN_SIGNING_KEY", "")])).unwrap_err();
+        assert!(public_only.contains("local development key"));
+        assert!(Config::from_vars(vars(&local)).is_ok());
+        // real keys in AWS, with an https issuer
+        let jwks = jwks_of(&[KEY_A, KEY_B]);
+        let real = [("TOKEN_PUBLIC_KEYS", jwks.as_str()), ("TOKEN_SIGNING_KEY", KEY_B)];
+        let c = Config::from_vars(vars(&real)).unwrap();
+        assert_eq!(c.access_tokens.kids().len(), 2);
+        assert_eq!(c.problem_for("login"), None);
+        let http_issuer = Config::from_vars(vars(&[real[0], real[1], ("TOKEN_ISSUER", "wasm-chat")]));
+        assert!(http_issuer.unwrap_err().contains("https"));
+        // register and chat get the public keys only; login without its private key refuses to serve
+        let verifier = Config::from_vars(vars(&[real[0], ("TOKEN_SIGNING_KEY", "")])).unwrap();
+        assert_eq!(verifier.problem_for("register"), None);
+        assert_eq!(verifier.problem_for("chat"), None);
+        assert!(verifier.problem_for("login").unwrap().contains("TOKEN_SIGNING_KEY"));
+    }
+
+    #[test]
+    fn the_local_key_constants_agree() {
+        let c = Config::from_vars(vars(&[
+            ("TOKEN_PUBLIC_KEYS", LOCAL_PUBLIC_KEYS),
             ("TOKEN_SIGNING_KEY", LOCAL_SIGNING_KEY),
             ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
         ]))
-        .is_ok());
+        .unwrap();
+        assert_eq!(c.access_tokens.thumbprints(), [LOCAL_KEY_THUMBPRINT]);
+        assert_eq!(c.access_tokens.signing_kid(), Some(LOCAL_KEY_THUMBPRINT));
     }
 
     #[test]

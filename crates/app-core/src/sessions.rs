@@ -33,8 +33,34 @@ pub async fn handle<T: Transport>(
         "/login" => login(services, request).await,
         "/token/refresh" => refresh(services, request).await,
         "/logout" => logout(services, request).await,
+        "/.well-known/jwks.json" => {
+            request.require_method(http::Method::GET)?;
+            Ok(public_document(&services.config.access_tokens.jwks()))
+        }
+        "/.well-known/openid-configuration" => {
+            request.require_method(http::Method::GET)?;
+            Ok(public_document(&openid_configuration(&services.config.access_tokens)))
+        }
         _ => Err(ApiError::NotFound),
     }
+}
+
+/// The OpenID discovery document a JWT authorizer reads: the issuer and where its keys are.
+pub fn openid_configuration(tokens: &crate::tokens::AccessTokens) -> serde_json::Value {
+    json!({
+        "issuer": tokens.issuer,
+        "jwks_uri": format!("{}/.well-known/jwks.json", tokens.issuer.trim_end_matches('/')),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+    })
+}
+
+/// A public, cacheable document (5 minutes: a rotation publishes the next key hours ahead).
+fn public_document(body: &serde_json::Value) -> ApiResponse {
+    let mut response = ApiResponse::json(200, body);
+    response.headers.push(("cache-control".into(), "public, max-age=300".into()));
+    response
 }
 
 fn token_response<T: Transport>(
@@ -43,12 +69,14 @@ fn token_response<T: Transport>(
     user_id: &str,
     email: &str,
     refresh: &RefreshToken,
-) -> ApiResponse {
+) -> Result<ApiResponse, ApiError> {
     let config = services.config;
-    ApiResponse::json(
+    let access_token =
+        config.access_tokens.issue(user_id, email, request.received_at).map_err(ApiError::Misconfigured)?;
+    Ok(ApiResponse::json(
         200,
         &json!({
-            "access_token": config.access_tokens.issue(user_id, email, request.received_at),
+            "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": config.access_tokens.ttl_seconds,
             "refresh_token": refresh.expose(),
@@ -56,7 +84,7 @@ fn token_response<T: Transport>(
             "user_id": user_id,
             "email": email,
         }),
-    )
+    ))
 }
 
 /// `POST /login` → 200 with tokens; one 401 for unknown email and wrong password; 429 when
@@ -106,7 +134,7 @@ pub async fn login<T: Transport>(
         revoked: false,
     };
     services.dynamodb("PutItem", &session.put_new(&config.sessions_table), now).await?;
-    let mut response = token_response(services, request, &user.id, &user.email, &refresh);
+    let mut response = token_response(services, request, &user.id, &user.email, &refresh)?;
     // How long the password check took (browser devtools show it; the benchmarks read it).
     response.headers.push(("server-timing".into(), format!("argon2;dur={hash_ms:.3}")));
     Ok(response)
@@ -150,7 +178,7 @@ pub async fn refresh<T: Transport>(
         services.dynamodb("UpdateItem", &SessionItem::revoke(table, &token.family, t, None), now).await?;
         return Err(ApiError::InvalidRefreshToken);
     }
-    Ok(token_response(services, request, &session.user_id, &session.email, &next))
+    token_response(services, request, &session.user_id, &session.email, &next)
 }
 
 /// `POST /logout` `{"refresh_token"}` → 204; that token's family is revoked. Idempotent.

@@ -70,7 +70,7 @@ proptest! {
 
     #[test]
     fn tokens(raw in "\\PC{0,300}", dots in "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,60}\\.[A-Za-z0-9_-]{0,50}") {
-        let keys = AccessTokens::new(&[7u8; 32], "i", "a", 900).unwrap();
+        let keys = AccessTokens::new(app_core::config::LOCAL_PUBLIC_KEYS, None, "i", "a", 900).unwrap();
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         prop_assert!(keys.verify(&raw, now).is_err());
         prop_assert!(keys.verify(&dots, now).is_err());

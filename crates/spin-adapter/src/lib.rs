@@ -209,11 +209,17 @@ where
 }
 
 /// The services of this instance, or the answer to give when it is misconfigured.
-fn services(permissions: &'static [Access]) -> Result<Services<'static, SpinTransport>, ApiResponse> {
+fn services(
+    component: &'static str,
+    permissions: &'static [Access],
+) -> Result<Services<'static, SpinTransport>, ApiResponse> {
     static TRANSPORT: SpinTransport = SpinTransport;
     let instance = instance();
     match &instance.config {
-        Ok(config) => Ok(Services { config, transport: &TRANSPORT, hasher: &instance.hasher, permissions }),
+        Ok(config) => match config.problem_for(component) {
+            None => Ok(Services { config, transport: &TRANSPORT, hasher: &instance.hasher, permissions }),
+            Some(problem) => Err(ApiError::Misconfigured(problem).into_response()),
+        },
         // Refuse to serve (health included) until the configuration is usable.
         Err(problem) => Err(ApiError::Misconfigured(problem.clone()).into_response()),
     }
@@ -228,7 +234,7 @@ async fn run<H>(
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    let services = match services(permissions) {
+    let services = match services(component, permissions) {
         Ok(services) => services,
         Err(response) => return response,
     };
@@ -257,7 +263,7 @@ async fn stream(
     request_id: String,
     started: Instant,
 ) -> Result<http::Response<BoxBody>, ApiResponse> {
-    let services = services(permissions)?;
+    let services = services(component, permissions)?;
     let origins = &services.config.cors_allowed_origins;
     let chat = app_core::chat::start_stream(services, request).await.map_err(|e| {
         let mut response = e.into_response();
