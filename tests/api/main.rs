@@ -1,7 +1,9 @@
-//! End-to-end tests: one binary, the real wasm components under wasmtime, DynamoDB Local.
+//! End-to-end tests: one binary, the real wasm components under the real Spin or wasmtime
+//! (`E2E_RUNTIME`), DynamoDB Local.
 
 mod accounts;
 mod chat;
+mod client_address;
 mod errors;
 mod health;
 mod hostile;
