@@ -67,7 +67,8 @@ SETTINGS="$SETTINGS" awk '
   /^\[component\./ { component = $0; sub(/^\[/, "", component); sub(/\]$/, "", component) }
   /^# endpoint / {
     url = ENVIRON[$3]; if (url == "") url = ENVIRON["AWS_ENDPOINT_URL"]
-    hosts = hosts (hosts == "" ? "" : ", ") toml(url != "" ? origin(url) : $4)
+    host = $0; sub(/^# endpoint [^ ]+ /, "", host)  # the default host (it has spaces)
+    hosts = hosts (hosts == "" ? "" : ", ") toml(url != "" ? origin(url) : host)
   }
   END {
     print "allowed_outbound_hosts = [" hosts "]"

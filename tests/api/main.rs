@@ -4,10 +4,12 @@
 mod accounts;
 mod chat;
 mod client_address;
+mod connections;
 mod errors;
 mod health;
 mod hostile;
 mod infrastructure;
+mod lambda;
 mod sessions;
 mod sigv4_moto;
 mod throttling;
