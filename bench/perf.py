@@ -209,7 +209,8 @@ def perf(rounds: int) -> list[str]:
     try:
         assert post(urls["api"], "/register", {"email": email, "password": password}, address())[0] == 201
         env = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_ENDPOINT_URL_DYNAMODB": urls["dynamodb"],
-               "TOKEN_SIGNING_KEY": "local-development-signing-key-do-not-deploy"}
+               "TOKEN_SIGNING_KEY": (ROOT / "crates/app-core/data/local-dev-token-key.pem").read_text(),
+               "TOKEN_PUBLIC_KEYS": (ROOT / "crates/app-core/data/local-dev-token-jwks.json").read_text()}
         wasm = ROOT / "target/wasm32-wasip2/release/login.wasm"
         ours_cold, peer_cold = [], []
         for _ in range(3):

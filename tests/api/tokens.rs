@@ -22,7 +22,7 @@ fn kid_of(pem: &str) -> String {
     app_core::tokens::rsa_thumbprint(&k.n().to_bytes_be(), &k.e().to_bytes_be())
 }
 
-fn jwks_of(pems: &[&str]) -> String {
+pub(crate) fn jwks_of(pems: &[&str]) -> String {
     let keys: Vec<Value> = pems
         .iter()
         .map(|pem| {

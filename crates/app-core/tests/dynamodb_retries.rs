@@ -37,7 +37,9 @@ fn config() -> Config {
     Config::from_vars(|k| {
         Some(match k {
             "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "x".into(),
-            "TOKEN_SIGNING_KEY" => "0123456789abcdef0123456789abcdef".into(),
+            "TOKEN_SIGNING_KEY" => app_core::config::LOCAL_SIGNING_KEY.into(),
+            "TOKEN_PUBLIC_KEYS" => app_core::config::LOCAL_PUBLIC_KEYS.into(),
+            "AWS_ENDPOINT_URL_DYNAMODB" => "http://127.0.0.1:8000".into(),
             _ => return None,
         })
     })
