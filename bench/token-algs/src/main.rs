@@ -1,3 +1,4 @@
+#![cfg_attr(not(any(feature = "rs256", feature = "eddsa")), allow(dead_code, unused_variables))]
 //! `scripts/bench tokens`: signing and verifying an access token's signing input with RS256
 //! (RSA-2048, PKCS#1 v1.5, SHA-256; crate `rsa`) and EdDSA (Ed25519; crate `ed25519-dalek`), the
 //! RustCrypto crates a `jsonwebtoken` provider would use. Built natively and for wasm32-wasip2 (run
