@@ -28,7 +28,8 @@
 //   --max-input-tokens / MAX_INPUT_TOKENS (2048)   longest prompt, as TGI's MAX_INPUT_LENGTH
 //   --max-total-tokens / MAX_TOTAL_TOKENS (3072)   prompt + max new tokens, as TGI's MAX_TOTAL_TOKENS
 //   --temperature / MODEL_DEFAULT_TEMPERATURE (0.3) when the request gives none
-//   --repeat-penalty / MODEL_REPEAT_PENALTY (1.1)   over the last 64 tokens, when the request gives none
+//   --repeat-penalty / MODEL_REPEAT_PENALTY (1.2)   over the last 64 generated tokens, when the request gives
+//                                              none (tuned with scripts/bench model-quality)
 //   --deterministic / MODEL_DETERMINISTIC=1   no model: the reply is computed from the request, for
 //                                              exact assertions in tests (tokens are words)
 //   --sigv4-secret / SIGV4_SECRET_ACCESS_KEY   check SigV4 signatures (service "sagemaker")
@@ -61,7 +62,7 @@ const {values: opt} = parseArgs({
         "max-input-tokens": {type: "string", default: process.env.MAX_INPUT_TOKENS ?? "2048"},
         "max-total-tokens": {type: "string", default: process.env.MAX_TOTAL_TOKENS ?? ""},
         temperature: {type: "string", default: process.env.MODEL_DEFAULT_TEMPERATURE ?? "0.3"},
-        "repeat-penalty": {type: "string", default: process.env.MODEL_REPEAT_PENALTY ?? "1.1"},
+        "repeat-penalty": {type: "string", default: process.env.MODEL_REPEAT_PENALTY ?? "1.2"},
     },
 });
 const log = (msg) => console.error(`[model] ${msg}`);
