@@ -288,4 +288,13 @@ test("real model: a prompt over the input limit is refused before generating", a
     assert.equal(b.OriginalStatusCode, 422);
     assert.match(JSON.parse(b.OriginalMessage).error, /^Input validation error: `inputs` must have less than 2048 tokens\. Given: \d+$/);
 });
+
+test("real model: parallel requests queue on the one model and each gets its whole answer", async () => {
+    const q = (content) => ({messages: [{role: "user", content}], temperature: 0, max_tokens: 48});
+    const prompts = ["What is the capital of Japan?", "What do bees make?", "What is 2 + 2?"];
+    const alone = [];
+    for (const p of prompts) alone.push((await (await invoke(real, q(p))).json()).choices[0].message.content);
+    const together = await Promise.all(prompts.map(async (p) => (await (await invoke(real, q(p))).json()).choices[0].message.content));
+    assert.deepEqual(together, alone);
+});
 });
