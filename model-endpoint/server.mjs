@@ -19,6 +19,15 @@
 //   --delay-ms / MODEL_DELAY_MS               FAULT INJECTION: wait before answering (timeouts)
 //   --garbage / MODEL_GARBAGE=1               FAULT INJECTION: answer 200 with a non-JSON body
 //   --token-delay-ms / MODEL_TOKEN_DELAY_MS   deterministic mode: pause between streamed tokens
+//   --max-input-tokens / MAX_INPUT_TOKENS     refuse prompts whose tokens (deterministic mode: estimated
+//                                              as chars/4 + 4 per message) plus max_new_tokens exceed N,
+//                                              as TGI does (422, relayed by SageMaker as 424 ModelError)
+//   --stream-cut / MODEL_STREAM_CUT=1         FAULT INJECTION: streams end without their end marker
+//   --stream-error / MODEL_STREAM_ERROR=1     FAULT INJECTION: an error line after the first token
+// Deterministic mode also serves GET /_debug/last: the roles and contents of the last request as
+// the endpoint parsed them (for the tests that show a message cannot forge a turn).
+// Replies: finish_reason "length" (TGI: details.finish_reason "length") when cut at max tokens
+// (deterministic mode: one token per word), with usage (TGI: details.generated_tokens).
 // Errors follow SageMaker Runtime: a container failure is 424 ModelError; a bad request 400
 // ValidationError; JSON bodies carry `message`.
 
@@ -39,6 +48,9 @@ const {values: opt} = parseArgs({
         garbage: {type: "boolean", default: process.env.MODEL_GARBAGE === "1"},
         "token-delay-ms": {type: "string", default: process.env.MODEL_TOKEN_DELAY_MS ?? "0"},
         threads: {type: "string", default: process.env.MODEL_THREADS ?? "2"},
+        "max-input-tokens": {type: "string", default: process.env.MAX_INPUT_TOKENS ?? "0"},
+        "stream-cut": {type: "boolean", default: process.env.MODEL_STREAM_CUT === "1"},
+        "stream-error": {type: "boolean", default: process.env.MODEL_STREAM_ERROR === "1"},
     },
 });
 const log = (msg) => console.error(`[model] ${msg}`);
@@ -92,19 +104,29 @@ function deterministicReply(messages) {
     return `echo ${users.length} (${system ? "with system prompt" : "no system prompt"}): ${users.at(-1)?.content ?? ""}`;
 }
 
+/** Estimated prompt tokens: a quarter of the characters, plus each turn's markers. */
+const estimateTokens = (messages) =>
+    messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0) + 3;
+
+/** {text, finishReason: "stop"|"length", promptTokens, completionTokens}. */
 async function respond(messages, {maxTokens, temperature}, onText) {
     if (opt.deterministic) {
-        const reply = deterministicReply(messages);
+        // One token per word; cut at maxTokens like a real model at its token limit.
+        const all = deterministicReply(messages).match(/\S+\s*/g) ?? [];
+        const pieces = all.slice(0, Math.max(0, maxTokens));
         const pause = Number(opt["token-delay-ms"]);
         if (onText) {
-            for (const piece of reply.match(/\S+\s*/g) ?? []) {
+            for (const piece of pieces) {
                 onText(piece);
                 if (pause > 0) await sleep(pause);
             }
         }
-        return reply;
+        return {text: pieces.join("").trim(), finishReason: pieces.length < all.length ? "length" : "stop",
+            promptTokens: estimateTokens(messages), completionTokens: pieces.length};
     }
-    return generate(chatml(messages), {maxTokens, temperature, onText});
+    const text = await generate(chatml(messages), {maxTokens, temperature, onText});
+    return {text, finishReason: "stop", promptTokens: estimateTokens(messages),
+        completionTokens: Math.ceil(text.length / 4)};
 }
 
 // ------------------------------------------------------------------ payload formats
@@ -135,18 +157,39 @@ function parsePayload(body) {
     throw new ClientError('expected {"messages": [...]} or {"inputs": "...", "parameters": {...}}');
 }
 
-function completionBody(format, reply) {
-    if (format === "tgi") return [{generated_text: reply}];
+const usageOf = (r) => ({prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens});
+const tgiDetails = (r) => ({finish_reason: r.finishReason === "length" ? "length" : "eos_token",
+    generated_tokens: r.completionTokens});
+
+function completionBody(format, r) {
+    if (format === "tgi") return [{generated_text: r.text, details: tgiDetails(r)}];
     return {
         id: `chatcmpl-${crypto.randomUUID()}`, object: "chat.completion", model: "SmolLM2-135M-Instruct",
         created: Math.floor(Date.now() / 1000),
-        choices: [{index: 0, message: {role: "assistant", content: reply}, finish_reason: "stop"}],
+        choices: [{index: 0, message: {role: "assistant", content: r.text}, finish_reason: r.finishReason}],
+        usage: usageOf(r),
     };
 }
 
+let tokenId = 0;
 function streamLine(format, text) {
-    if (format === "tgi") return `data:${JSON.stringify({token: {text}})}\n\n`;
-    return `data: ${JSON.stringify({choices: [{index: 0, delta: {content: text}}]})}\n\n`;
+    if (format === "tgi")
+        return `data:${JSON.stringify({token: {id: ++tokenId, text, special: false}, generated_text: null, details: null})}\n\n`;
+    return `data: ${JSON.stringify({choices: [{index: 0, delta: {content: text}, finish_reason: null}]})}\n\n`;
+}
+
+/** The end of a stream: TGI's last token event with the whole text and details; Messages' final
+ *  chunk (empty delta, finish_reason, usage) then `data: [DONE]`. */
+function streamEnd(format, last, r) {
+    if (format === "tgi") {
+        const token = last === null ? {id: 2, text: "<|im_end|>", special: true} : {id: ++tokenId, text: last, special: false};
+        return [`data:${JSON.stringify({token, generated_text: r.text, details: tgiDetails(r)})}\n\n`];
+    }
+    const lines = last === null ? [] : [streamLine(format, last)];
+    lines.push(`data: ${JSON.stringify({choices: [{index: 0, delta: {}, finish_reason: r.finishReason}], usage: usageOf(r)})}\n\n`);
+    lines.push("data: [DONE]\n\n");
+    return lines;
 }
 
 // ------------------------------------------------------------------ AWS event-stream framing
@@ -222,9 +265,12 @@ const awsError = (res, status, type, message, extra = {}) =>
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+let lastRequest = null; // deterministic mode: what the last invocation parsed to (GET /_debug/last)
+
 async function handle(req, res, body) {
     const url = req.url.split("?")[0];
     if (req.method === "GET" && url === "/ping") return send(res, 200, {status: "Healthy"});
+    if (req.method === "GET" && url === "/_debug/last" && opt.deterministic) return send(res, 200, lastRequest ?? {});
 
     const m = url.match(/^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream)$/);
     const container = url === "/invocations";
@@ -250,6 +296,19 @@ async function handle(req, res, body) {
             {OriginalStatusCode: 400, OriginalMessage: e.message, ErrorCode: "CLIENT_ERROR_FROM_MODEL"});
     }
 
+    if (opt.deterministic) {
+        lastRequest = {format: payload.format, roles: payload.messages.map((m) => m.role),
+            contents: payload.messages.map((m) => m.content), prompt: payload.prompt ?? null};
+    }
+    const limit = Number(opt["max-input-tokens"]);
+    const inputTokens = estimateTokens(payload.messages);
+    if (limit > 0 && inputTokens + payload.maxTokens > limit) {
+        // TGI answers 422; SageMaker Runtime relays it as a 424 ModelError.
+        const tgi = JSON.stringify({error: `Input validation error: \`inputs\` tokens + \`max_new_tokens\` must be <= ${limit}. Given: ${inputTokens} \`inputs\` tokens and ${payload.maxTokens} \`max_new_tokens\``, error_type: "validation"});
+        return awsError(res, 424, "ModelError", `Received client error (422) from primary with message "${tgi}". See CloudWatch logs for more information.`,
+            {OriginalStatusCode: 422, OriginalMessage: tgi, ErrorCode: "CLIENT_ERROR_FROM_MODEL"});
+    }
+
     const streaming = m?.[2] === "invocations-response-stream";
     if (!streaming) {
         const reply = await respond(payload.messages, payload);
@@ -266,8 +325,20 @@ async function handle(req, res, body) {
         res.write(payloadPart(bytes.subarray(cut)));
     };
     try {
-        await respond(payload.messages, payload, (text) => emit(streamLine(payload.format, text)));
-        if (payload.format === "messages") emit("data: [DONE]\n\n");
+        // One piece is held back: the last one goes out with the end of the stream (TGI's way).
+        let held = null, sent = 0;
+        const result = await respond(payload.messages, payload, (text) => {
+            if (held !== null) {
+                emit(streamLine(payload.format, held));
+                if (++sent === 1 && opt["stream-error"]) {
+                    emit(payload.format === "tgi" ? `data:${JSON.stringify({error: "CUDA out of memory", error_type: "generation"})}\n\n`
+                        : `data: ${JSON.stringify({error: {message: "CUDA out of memory", type: "generation"}})}\n\n`);
+                }
+            }
+            held = text;
+        });
+        if (!opt["stream-cut"]) for (const line of streamEnd(payload.format, held, result)) emit(line);
+        else if (held !== null) emit(streamLine(payload.format, held));
     } catch (e) {
         res.write(modelStreamError(String(e?.message ?? e)));
     }
