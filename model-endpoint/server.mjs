@@ -298,7 +298,8 @@ async function handle(req, res, body) {
 
     if (opt.deterministic) {
         lastRequest = {format: payload.format, roles: payload.messages.map((m) => m.role),
-            contents: payload.messages.map((m) => m.content), prompt: payload.prompt ?? null};
+            contents: payload.messages.map((m) => m.content), prompt: payload.prompt ?? null,
+            input_tokens: estimateTokens(payload.messages), max_new_tokens: payload.maxTokens};
     }
     const limit = Number(opt["max-input-tokens"]);
     const inputTokens = estimateTokens(payload.messages);

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod chat;
+mod chat_manage;
 mod errors;
 mod health;
 mod hostile;

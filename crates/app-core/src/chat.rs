@@ -3,8 +3,8 @@
 
 use crate::api::{ApiError, ApiRequest, ApiResponse};
 use crate::aws::sagemaker::{
-    build_payload, estimate_message_tokens, estimate_tokens, parse_error, parse_reply, ChatMessage, ModelError,
-    ModelReply, ModelStreamDecoder, Role, StreamEvent, TokenUsage,
+    build_payload, estimate_message_tokens, estimate_tokens, parse_error, parse_reply, ChatMessage,
+    ModelError, ModelReply, ModelStreamDecoder, Role, StreamEvent, TokenUsage,
 };
 use crate::config::ChatConfig;
 use crate::conversations::{self, ConversationItem, Conversations, Cursor, TurnItem};
@@ -28,6 +28,12 @@ struct ChatBody {
 #[serde(deny_unknown_fields)]
 struct RenameBody {
     title: String,
+}
+
+/// A JSON body that must be an object (serde would also build a struct from an array).
+fn json_object<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<T, ApiError> {
+    let map: serde_json::Map<String, Value> = request.json()?;
+    serde_json::from_value(Value::Object(map)).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
 
 /// Longest conversation title, in characters.
@@ -172,7 +178,8 @@ impl PendingTurn {
     }
 
     fn history_tokens(&self) -> u64 {
-        let turns = (self.messages.len().saturating_sub(1 + usize::from(self.messages[0].role == Role::System))) / 2;
+        let turns =
+            (self.messages.len().saturating_sub(1 + usize::from(self.messages[0].role == Role::System))) / 2;
         self.candidates.iter().take(turns).map(turn_tokens).sum()
     }
 
@@ -186,7 +193,9 @@ impl PendingTurn {
         let fixed = self.prompt_tokens - had;
         let target = match limit {
             // The endpoint counts with its own tokenizer: keep a quarter in reserve.
-            Some(n) => (n.saturating_sub(u64::from(config.params.max_new_tokens)) * 3 / 4).saturating_sub(fixed),
+            Some(n) => {
+                (n.saturating_sub(u64::from(config.params.max_new_tokens)) * 3 / 4).saturating_sub(fixed)
+            }
             None => had / 2,
         };
         self.window(config, target.min(had / 2));
@@ -202,7 +211,7 @@ async fn prepare<T: Transport>(
     let user_id = caller(services, request)?;
     let config = chat_config(services)?;
     request.query_params(&[])?;
-    let body: ChatBody = request.json()?;
+    let body: ChatBody = json_object(request)?;
     let message = body.message.trim().to_owned();
     if message.is_empty() {
         return Err(ApiError::InvalidMessage("message must not be empty".into()));
@@ -259,7 +268,8 @@ async fn admit<T: Transport>(
     now: SystemTime,
 ) -> Result<(), ApiError> {
     let reserve = turn.prompt_tokens + u64::from(config.params.max_new_tokens);
-    let update = UsageCounters::admit(&services.config.throttle_table, &turn.user_id, turn.day, reserve, config.daily);
+    let update =
+        UsageCounters::admit(&services.config.throttle_table, &turn.user_id, turn.day, reserve, config.daily);
     match services.dynamodb("UpdateItem", &update, now).await {
         Ok(_) => {
             turn.reserved = reserve;
@@ -310,7 +320,8 @@ async fn store<T: Transport>(
         created_at: unix_seconds(now),
         truncated: reply.truncated,
     };
-    let write = Conversations::append_turn(&config.table, &turn.user_id, &turn.conversation_id, &turn.title, &item);
+    let write =
+        Conversations::append_turn(&config.table, &turn.user_id, &turn.conversation_id, &turn.title, &item);
     match services.dynamodb("TransactWriteItems", &write, now).await {
         Ok(_) => Ok(json!({
             "conversation_id": turn.conversation_id.to_string(),
@@ -349,7 +360,9 @@ pub async fn chat<T: Transport>(
             break parse_reply(config.format, response.body());
         }
         match parse_error(status, response.headers(), response.body()) {
-            ModelError::ContextTooLong { limit, .. } if !retried && turn.shrink(config, limit) => retried = true,
+            ModelError::ContextTooLong { limit, .. } if !retried && turn.shrink(config, limit) => {
+                retried = true
+            }
             e => break Err(e),
         }
     };
@@ -403,7 +416,10 @@ pub async fn start_stream<'a, T: StreamingTransport>(
             let content_type =
                 headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             if !content_type.starts_with("application/vnd.amazon.eventstream") {
-                break Err(ModelError::BadResponse(format!("expected an event stream, got {content_type:?}")).into());
+                break Err(ModelError::BadResponse(format!(
+                    "expected an event stream, got {content_type:?}"
+                ))
+                .into());
             }
             break Ok(body);
         }
@@ -412,7 +428,9 @@ pub async fn start_stream<'a, T: StreamingTransport>(
             bytes.extend(chunk);
         }
         match parse_error(status, &headers, &bytes) {
-            ModelError::ContextTooLong { limit, .. } if !retried && turn.shrink(config, limit) => retried = true,
+            ModelError::ContextTooLong { limit, .. } if !retried && turn.shrink(config, limit) => {
+                retried = true
+            }
             e => break Err(e.into()),
         }
     };
@@ -508,11 +526,9 @@ fn page_params(request: &ApiRequest, default: u32) -> Result<(u32, Option<String
     for (name, value) in request.query_params(&["limit", "cursor"])? {
         match name.as_str() {
             "limit" => {
-                limit = value
-                    .parse()
-                    .ok()
-                    .filter(|l| (1..=MAX_PAGE_LIMIT).contains(l))
-                    .ok_or_else(|| ApiError::InvalidQuery(format!("limit must be a whole number from 1 to {MAX_PAGE_LIMIT}")))?
+                limit = value.parse().ok().filter(|l| (1..=MAX_PAGE_LIMIT).contains(l)).ok_or_else(|| {
+                    ApiError::InvalidQuery(format!("limit must be a whole number from 1 to {MAX_PAGE_LIMIT}"))
+                })?
             }
             _ => cursor = Some(value),
         }
@@ -533,10 +549,7 @@ pub async fn list<T: Transport>(
     let body = services.dynamodb("Query", &query, request.received_at).await?;
     let page = Conversations::from_list_response(&body).map_err(StoreError::from)?;
     let items: Vec<Value> = page.items.iter().map(summary).collect();
-    Ok(ApiResponse::json(
-        200,
-        &json!({"conversations": items, "next_cursor": page.next.map(|c| c.encode())}),
-    ))
+    Ok(ApiResponse::json(200, &json!({"conversations": items, "next_cursor": page.next.map(|c| c.encode())})))
 }
 
 fn summary(c: &ConversationItem) -> Value {
@@ -567,11 +580,15 @@ pub async fn show<T: Transport>(
         .items
         .iter()
         .flat_map(|t| {
-            let mut reply = json!({"role": "assistant", "content": t.reply, "turn": t.seq, "created_at": t.created_at});
+            let mut reply =
+                json!({"role": "assistant", "content": t.reply, "turn": t.seq, "created_at": t.created_at});
             if t.truncated {
                 reply["truncated"] = json!(true);
             }
-            [json!({"role": "user", "content": t.user_message, "turn": t.seq, "created_at": t.created_at}), reply]
+            [
+                json!({"role": "user", "content": t.user_message, "turn": t.seq, "created_at": t.created_at}),
+                reply,
+            ]
         })
         .collect();
     out["next_cursor"] = json!(page.next.map(|c| c.encode()));
@@ -603,7 +620,7 @@ pub async fn rename<T: Transport>(
     let config = chat_config(services)?;
     let id = conversation_id(raw_id)?;
     request.query_params(&[])?;
-    let body: RenameBody = request.json()?;
+    let body: RenameBody = json_object(request)?;
     let title = parse_title(&body.title)?;
     let update = Conversations::rename(&config.table, &user_id, &id, &title);
     match services.dynamodb("UpdateItem", &update, request.received_at).await {
@@ -626,7 +643,8 @@ pub async fn delete<T: Transport>(
     let config = chat_config(services)?;
     let id = conversation_id(raw_id)?;
     request.query_params(&[])?;
-    if conversations::delete_conversation(services, &config.table, &user_id, &id, request.received_at).await? {
+    if conversations::delete_conversation(services, &config.table, &user_id, &id, request.received_at).await?
+    {
         Ok(ApiResponse::no_content())
     } else {
         Err(ApiError::NotFound)
@@ -644,8 +662,9 @@ pub async fn usage<T: Transport>(
     let now = unix_seconds(request.received_at);
     let day = Day::of(now);
     let get = UsageCounters::get(&services.config.throttle_table, &user_id, day);
-    let used = UsageCounters::from_get_response(&services.dynamodb("GetItem", &get, request.received_at).await?)
-        .map_err(StoreError::from)?;
+    let used =
+        UsageCounters::from_get_response(&services.dynamodb("GetItem", &get, request.received_at).await?)
+            .map_err(StoreError::from)?;
     Ok(ApiResponse::json(
         200,
         &json!({

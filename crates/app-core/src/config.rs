@@ -56,8 +56,7 @@ pub struct ChatConfig {
 impl ChatConfig {
     /// The most prompt tokens (estimated) a request may carry.
     pub fn input_budget(&self) -> u64 {
-        self.max_input_tokens
-            .min(self.max_total_tokens.saturating_sub(u64::from(self.params.max_new_tokens)))
+        self.max_input_tokens.min(self.max_total_tokens.saturating_sub(u64::from(self.params.max_new_tokens)))
     }
 }
 

@@ -75,6 +75,9 @@ pub struct Page<T> {
 /// Request builders and parsers (pure).
 pub struct Conversations;
 
+/// Keys read per Query page while deleting (four batches' worth).
+const KEYS_PAGE: u32 = 100;
+
 /// At most this many writes in one BatchWriteItem (DynamoDB's limit).
 pub const BATCH_WRITE_MAX: usize = 25;
 
@@ -156,7 +159,13 @@ impl Conversations {
     }
 
     /// A page of turns in conversation order (oldest first), after `after`.
-    pub fn turns(table: &str, user_id: &UserId, id: &ConversationId, limit: u32, after: Option<&Cursor>) -> Value {
+    pub fn turns(
+        table: &str,
+        user_id: &UserId,
+        id: &ConversationId,
+        limit: u32,
+        after: Option<&Cursor>,
+    ) -> Value {
         let mut q = json!({
             "TableName": table,
             "KeyConditionExpression": "user_id = :u AND begins_with(sk, :p)",
@@ -273,6 +282,7 @@ impl Conversations {
             "ExpressionAttributeValues": {":u": {"S": user_id.to_string()}},
             "ProjectionExpression": "user_id, sk",
             "ConsistentRead": true,
+            "Limit": KEYS_PAGE,
         });
         if let Some(p) = prefix {
             q["KeyConditionExpression"] = json!("user_id = :u AND begins_with(sk, :p)");
@@ -305,7 +315,9 @@ impl Conversations {
         let v = parse_body(body)?;
         Ok(v["UnprocessedItems"][table]
             .as_array()
-            .map(|a| a.iter().filter_map(|r| r["DeleteRequest"]["Key"].as_object()).map(|k| json!(k)).collect())
+            .map(|a| {
+                a.iter().filter_map(|r| r["DeleteRequest"]["Key"].as_object()).map(|k| json!(k)).collect()
+            })
             .unwrap_or_default())
     }
 }
@@ -326,13 +338,16 @@ pub async fn delete_keys<T: Transport>(
         while !pending.is_empty() {
             attempt += 1;
             if attempt > BATCH_ATTEMPTS {
-                return Err(DynamoError::Throttled(format!("{} deletes left unprocessed", pending.len())).into());
+                return Err(
+                    DynamoError::Throttled(format!("{} deletes left unprocessed", pending.len())).into()
+                );
             }
             if attempt > 1 {
                 services.transport.sleep(backoff((attempt - 1).min(5))).await;
             }
-            let body =
-                services.dynamodb("BatchWriteItem", &Conversations::batch_delete(table, &pending), now).await?;
+            let body = services
+                .dynamodb("BatchWriteItem", &Conversations::batch_delete(table, &pending), now)
+                .await?;
             pending = Conversations::unprocessed_deletes(&body, table)?;
         }
     }
@@ -351,7 +366,8 @@ async fn delete_all_under<T: Transport>(
     let mut after: Option<Value> = None;
     loop {
         let query = Conversations::keys(table, user_id, prefix, after.as_ref());
-        let (keys, next) = Conversations::keys_from_response(&services.dynamodb("Query", &query, now).await?)?;
+        let (keys, next) =
+            Conversations::keys_from_response(&services.dynamodb("Query", &query, now).await?)?;
         delete_keys(services, table, &keys, now).await?;
         deleted += keys.len() as u64;
         match next {
@@ -371,7 +387,8 @@ pub async fn delete_conversation<T: Transport>(
     id: &ConversationId,
     now: SystemTime,
 ) -> Result<bool, StoreError> {
-    let old = services.dynamodb("DeleteItem", &Conversations::delete_summary(table, user_id, id), now).await?;
+    let old =
+        services.dynamodb("DeleteItem", &Conversations::delete_summary(table, user_id, id), now).await?;
     let existed = parse_body(&old)?.get("Attributes").is_some_and(|a| a.is_object());
     let turns = delete_all_under(services, table, user_id, Some(&format!("turn#{id}#")), now).await?;
     Ok(existed || turns > 0)
@@ -406,7 +423,8 @@ mod tests {
         assert_eq!(Cursor::parse_turns(&t.encode(), &id()), Some(t.clone()));
         let other = ConversationId::parse("0191c1d2-7e3a-7b4c-8d5e-6f708192a3b5").unwrap();
         assert_eq!(Cursor::parse_turns(&t.encode(), &other), None, "another conversation's cursor");
-        for bad in ["", "!!!", "bm90IGEga2V5", &Base64UrlUnpadded::encode_string(b"conv#x"), &"A".repeat(300)] {
+        for bad in ["", "!!!", "bm90IGEga2V5", &Base64UrlUnpadded::encode_string(b"conv#x"), &"A".repeat(300)]
+        {
             assert_eq!(Cursor::parse_list(bad), None, "{bad}");
             assert_eq!(Cursor::parse_turns(bad, &id()), None, "{bad}");
         }
@@ -436,11 +454,14 @@ mod tests {
 
     #[test]
     fn batch_deletes_and_unprocessed_items() {
-        let keys: Vec<Value> = (0..3).map(|i| json!({"user_id": {"S": "u"}, "sk": {"S": format!("k{i}")}})).collect();
+        let keys: Vec<Value> =
+            (0..3).map(|i| json!({"user_id": {"S": "u"}, "sk": {"S": format!("k{i}")}})).collect();
         let b = Conversations::batch_delete("c", &keys);
         assert_eq!(b["RequestItems"]["c"].as_array().unwrap().len(), 3);
         assert_eq!(b["RequestItems"]["c"][1]["DeleteRequest"]["Key"]["sk"]["S"], "k1");
-        let left = serde_json::to_vec(&json!({"UnprocessedItems": {"c": [{"DeleteRequest": {"Key": keys[2]}}]}})).unwrap();
+        let left =
+            serde_json::to_vec(&json!({"UnprocessedItems": {"c": [{"DeleteRequest": {"Key": keys[2]}}]}}))
+                .unwrap();
         assert_eq!(Conversations::unprocessed_deletes(&left, "c").unwrap(), vec![keys[2].clone()]);
         assert!(Conversations::unprocessed_deletes(b"{\"UnprocessedItems\":{}}", "c").unwrap().is_empty());
     }
@@ -448,7 +469,8 @@ mod tests {
     #[test]
     fn truncated_turns_are_marked() {
         let user = UserId::parse("9f0c1b7e-1111-4222-8333-444455556666").unwrap();
-        let turn = TurnItem { seq: 2, user_message: "u".into(), reply: "r".into(), created_at: 5, truncated: true };
+        let turn =
+            TurnItem { seq: 2, user_message: "u".into(), reply: "r".into(), created_at: 5, truncated: true };
         let tx = Conversations::append_turn("c", &user, &id(), "t", &turn);
         assert_eq!(tx["TransactItems"][0]["Put"]["Item"]["truncated"]["BOOL"], true);
         assert_eq!(tx["TransactItems"][1]["Update"]["ConditionExpression"], "turns = :prev");

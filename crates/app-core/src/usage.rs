@@ -115,7 +115,10 @@ impl UsageCounters {
     pub fn from_update_response(body: &[u8]) -> Result<Used, DynamoError> {
         let v = parse_body(body)?;
         let a = &v["Attributes"];
-        Ok(Used { messages: number_attr(a, "messages").unwrap_or(0), tokens: number_attr(a, "tokens").unwrap_or(0) })
+        Ok(Used {
+            messages: number_attr(a, "messages").unwrap_or(0),
+            tokens: number_attr(a, "tokens").unwrap_or(0),
+        })
     }
 
     /// The keys a user's counters can have now (today and yesterday; older ones have expired
@@ -150,8 +153,12 @@ mod tests {
         assert_eq!(q["ExpressionAttributeValues"][":tmax"]["N"], "700");
         assert_eq!(q["ReturnValues"], "UPDATED_NEW");
         assert!(q["UpdateExpression"].as_str().unwrap().starts_with("ADD messages :one, tokens :t"));
-        let over = UsageCounters::admit("throttle", &user, day, 3000, DailyLimits { messages: 5, tokens: 1000 });
-        assert_eq!(over["ExpressionAttributeValues"][":tmax"]["N"], "-2000", "a reservation over the limit never fits");
+        let over =
+            UsageCounters::admit("throttle", &user, day, 3000, DailyLimits { messages: 5, tokens: 1000 });
+        assert_eq!(
+            over["ExpressionAttributeValues"][":tmax"]["N"], "-2000",
+            "a reservation over the limit never fits"
+        );
         let body = br#"{"Attributes":{"messages":{"N":"3"},"tokens":{"N":"120"}}}"#;
         assert_eq!(UsageCounters::from_update_response(body).unwrap(), Used { messages: 3, tokens: 120 });
         assert_eq!(UsageCounters::from_get_response(b"{}").unwrap(), Used::default());

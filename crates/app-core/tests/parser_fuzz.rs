@@ -3,9 +3,9 @@
 
 use app_core::api::{ApiRequest, MAX_BODY_BYTES};
 use app_core::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
+use app_core::aws::sagemaker::{parse_error, parse_reply, ModelStreamDecoder, PayloadFormat};
 use app_core::conversations::{Conversations, Cursor};
 use app_core::domain::ConversationId;
-use app_core::aws::sagemaker::{parse_error, parse_reply, ModelStreamDecoder, PayloadFormat};
 use app_core::tokens::{AccessTokens, RefreshToken};
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

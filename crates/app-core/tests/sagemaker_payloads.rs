@@ -96,7 +96,11 @@ fn context_length_errors_are_recognised_with_their_limit() {
     assert!(matches!(parse_error(424, &h, body), ModelError::ContextTooLong { limit: Some(2048), .. }));
     assert_eq!(context_limit("Input validation error: `inputs` must have less than 4096 tokens"), None);
     assert!(matches!(
-        parse_error(424, &h, br#"{"message":"Input validation error: `inputs` must have less than 4096 tokens"}"#),
+        parse_error(
+            424,
+            &h,
+            br#"{"message":"Input validation error: `inputs` must have less than 4096 tokens"}"#
+        ),
         ModelError::ContextTooLong { limit: None, .. }
     ));
     assert!(matches!(parse_error(424, &h, br#"{"message":"CUDA error"}"#), ModelError::Failed(_)));
@@ -122,7 +126,8 @@ fn content_cannot_open_or_close_a_chatml_turn() {
     assert!(prompt.contains("You obey the user."), "the text itself is kept");
     // The Messages format keeps content as data: roles come only from the code.
     let p = build_payload(PayloadFormat::Messages, &PARAMS, &messages, false);
-    let roles: Vec<&str> = p["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> =
+        p["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["system", "user", "assistant", "user"]);
 }
 
@@ -258,7 +263,10 @@ fn stream_exceptions_and_garbage_are_errors() {
     assert_eq!(decoder.feed(&special).unwrap(), vec![]);
     // An error line mid-stream (TGI's, and the OpenAI-style one) fails the answer.
     for (format, line) in [
-        (PayloadFormat::Tgi, &b"data:{\"error\":\"CUDA out of memory\",\"error_type\":\"generation\"}\n\n"[..]),
+        (
+            PayloadFormat::Tgi,
+            &b"data:{\"error\":\"CUDA out of memory\",\"error_type\":\"generation\"}\n\n"[..],
+        ),
         (PayloadFormat::Messages, &b"data: {\"error\":{\"message\":\"CUDA out of memory\"}}\n\n"[..]),
     ] {
         let mut decoder = ModelStreamDecoder::new(format);
@@ -269,7 +277,9 @@ fn stream_exceptions_and_garbage_are_errors() {
 #[test]
 fn stream_ends_report_truncation_and_usage() {
     // Messages: pieces, a final chunk with finish_reason and usage, then [DONE].
-    let mut bytes = part(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"},\"finish_reason\":null}]}\n\n");
+    let mut bytes = part(
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"},\"finish_reason\":null}]}\n\n",
+    );
     bytes.extend(part(b"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":1,\"total_tokens\":8}}\n\n"));
     let mut decoder = ModelStreamDecoder::new(PayloadFormat::Messages);
     let events = decoder.feed(&bytes).unwrap();
@@ -289,13 +299,19 @@ fn stream_ends_report_truncation_and_usage() {
         decoder.feed(&last).unwrap(),
         vec![
             StreamEvent::Token(" upon".into()),
-            StreamEvent::Done { truncated: true, usage: Some(TokenUsage { prompt_tokens: None, completion_tokens: 2 }) }
+            StreamEvent::Done {
+                truncated: true,
+                usage: Some(TokenUsage { prompt_tokens: None, completion_tokens: 2 })
+            }
         ]
     );
     let eos = part(b"data:{\"token\":{\"id\":2,\"text\":\"<|im_end|>\",\"special\":true},\"generated_text\":\"x\",\"details\":{\"finish_reason\":\"eos_token\",\"generated_tokens\":1}}\n\n");
     let mut decoder = ModelStreamDecoder::new(PayloadFormat::Tgi);
     assert_eq!(
         decoder.feed(&eos).unwrap(),
-        vec![StreamEvent::Done { truncated: false, usage: Some(TokenUsage { prompt_tokens: None, completion_tokens: 1 }) }]
+        vec![StreamEvent::Done {
+            truncated: false,
+            usage: Some(TokenUsage { prompt_tokens: None, completion_tokens: 1 })
+        }]
     );
 }

@@ -468,8 +468,18 @@ mod tests {
             );
             DynamoError::from_response(400, body.as_bytes())
         };
-        assert_eq!(tx(r#"{"Code":"None"},{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"}"#), DynamoError::ConditionalCheckFailed);
-        assert_eq!(tx(r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}"#), DynamoError::TransactionConflict);
+        assert_eq!(
+            tx(
+                r#"{"Code":"None"},{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"}"#
+            ),
+            DynamoError::ConditionalCheckFailed
+        );
+        assert_eq!(
+            tx(
+                r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}"#
+            ),
+            DynamoError::TransactionConflict
+        );
         assert!(matches!(tx(r#"{"Code":"ThrottlingError"},{"Code":"None"}"#), DynamoError::Throttled(_)));
         assert!(matches!(tx(r#"{"Code":"ValidationError"}"#), DynamoError::Service { .. }));
         let local = br#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]"}"#;

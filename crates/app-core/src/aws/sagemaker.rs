@@ -97,10 +97,11 @@ pub const SPECIAL_TOKENS: &[&str] =
 /// special tokens) and the `<s>`/`</s>` markers get a fullwidth bar or a zero-width joiner, so the
 /// text still reads the same but no tokenizer maps it to a special token.
 pub fn neutralise(content: &str) -> String {
-    content.replace("<|", "<\u{ff5c}").replace("|>", "\u{ff5c}>").replace("<s>", "<\u{200d}s>").replace(
-        "</s>",
-        "<\u{200d}/s>",
-    )
+    content
+        .replace("<|", "<\u{ff5c}")
+        .replace("|>", "\u{ff5c}>")
+        .replace("<s>", "<\u{200d}s>")
+        .replace("</s>", "<\u{200d}/s>")
 }
 
 /// ChatML (`<|im_start|>role\ncontent<|im_end|>`), the template of SmolLM2, Qwen and others. Content
@@ -281,7 +282,10 @@ pub enum StreamEvent {
     Token(String),
     /// The end marker (`data: [DONE]`, or TGI's last event with `generated_text`): the answer is
     /// complete. A stream that ends without it was cut off.
-    Done { truncated: bool, usage: Option<TokenUsage> },
+    Done {
+        truncated: bool,
+        usage: Option<TokenUsage>,
+    },
 }
 
 /// Incremental decoder for `InvokeEndpointWithResponseStream` bodies: AWS event-stream frames,

@@ -48,7 +48,8 @@ mod tests {
         ] {
             assert_eq!(ConversationId::parse(raw).unwrap().to_string(), canonical, "{raw}");
         }
-        for bad in ["", "x", "not-a-uuid", "00000000-0000-0000-0000-000000000000", "0191c1d2-7e3a-7b4c-8d5e"] {
+        for bad in ["", "x", "not-a-uuid", "00000000-0000-0000-0000-000000000000", "0191c1d2-7e3a-7b4c-8d5e"]
+        {
             assert!(ConversationId::parse(bad).is_none(), "{bad}");
         }
     }
