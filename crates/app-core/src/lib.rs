@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod domain;
 pub mod permissions;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
