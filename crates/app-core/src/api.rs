@@ -71,7 +71,7 @@ impl ApiRequest {
             // Spin appends its own `spin-client-addr` after any the client sent: the last one is
             // Spin's (tested against a forged one).
             ClientAddressRule::Peer => {
-                self.headers.get_all("spin-client-addr").iter().last().and_then(|v| v.to_str().ok()).map(
+                self.headers.get_all("spin-client-addr").iter().next_back().and_then(|v| v.to_str().ok()).map(
                     |a| a.parse::<std::net::SocketAddr>().map(|s| s.ip().to_string()).unwrap_or(a.to_owned()),
                 )
             }
