@@ -36,6 +36,15 @@
 //   --delay-ms / MODEL_DELAY_MS               FAULT INJECTION: wait before answering (timeouts)
 //   --garbage / MODEL_GARBAGE=1               FAULT INJECTION: answer 200 with a non-JSON body
 //   --token-delay-ms / MODEL_TOKEN_DELAY_MS   deterministic mode: pause between streamed tokens
+//   --max-input-tokens / MAX_INPUT_TOKENS     refuse prompts whose tokens (deterministic mode: estimated
+//                                              as chars/4 + 4 per message) plus max_new_tokens exceed N,
+//                                              as TGI does (422, relayed by SageMaker as 424 ModelError)
+//   --stream-cut / MODEL_STREAM_CUT=1         FAULT INJECTION: streams end without their end marker
+//   --stream-error / MODEL_STREAM_ERROR=1     FAULT INJECTION: an error line after the first token
+// Deterministic mode also serves GET /_debug/last: the roles and contents of the last request as
+// the endpoint parsed them (for the tests that show a message cannot forge a turn).
+// Replies: finish_reason "length" (TGI: details.finish_reason "length") when cut at max tokens
+// (deterministic mode: one token per word), with usage (TGI: details.generated_tokens).
 // Errors follow SageMaker Runtime: a container failure is 424 ModelError; a bad request 400
 // ValidationError; JSON bodies carry `message`.
 
@@ -63,6 +72,9 @@ const {values: opt} = parseArgs({
         "max-total-tokens": {type: "string", default: process.env.MAX_TOTAL_TOKENS ?? ""},
         temperature: {type: "string", default: process.env.MODEL_DEFAULT_TEMPERATURE ?? "0.3"},
         "repeat-penalty": {type: "string", default: process.env.MODEL_REPEAT_PENALTY ?? "1.2"},
+        // Fault switches for tests: a stream that ends without its end marker / carries an error line.
+        "stream-cut": {type: "boolean", default: process.env.MODEL_STREAM_CUT === "1"},
+        "stream-error": {type: "boolean", default: process.env.MODEL_STREAM_ERROR === "1"},
     },
 });
 const log = (msg) => console.error(`[model] ${msg}`);
@@ -370,9 +382,12 @@ const relayedClientError = (res, status, containerBody) =>
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+let lastRequest = null; // deterministic mode: what the last invocation parsed to (GET /_debug/last)
+
 async function handle(req, res, body) {
     const url = req.url.split("?")[0];
     if (req.method === "GET" && url === "/ping") return send(res, 200, {status: "Healthy"});
+    if (req.method === "GET" && url === "/_debug/last" && opt.deterministic) return send(res, 200, lastRequest ?? {});
 
     const m = url.match(/^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream)$/);
     const container = url === "/invocations";
@@ -413,6 +428,11 @@ async function handle(req, res, body) {
     const started = Date.now();
     const done = (result) => log(`${payload.format}${m?.[2] === "invocations-response-stream" ? " stream" : ""}: ` +
         `${generation.promptTokens} prompt + ${result.completionTokens} completion tokens, ${result.finish}, ${Date.now() - started} ms`);
+    if (opt.deterministic) {
+        lastRequest = {format: payload.format, roles: payload.messages.map((m) => m.role),
+            contents: payload.messages.map((m) => m.content), prompt: payload.prompt ?? null,
+            input_tokens: generation.promptTokens, max_new_tokens: payload.maxTokens};
+    }
 
     const streaming = m?.[2] === "invocations-response-stream";
     if (!streaming) {
@@ -433,9 +453,16 @@ async function handle(req, res, body) {
     };
     const writer = streamWriter(payload.format, emit, generation.promptTokens);
     try {
-        const result = await generation.run((t) => writer.token(t), abort.signal);
+        let sent = 0;
+        const result = await generation.run((t) => {
+            writer.token(t);
+            if (++sent === 2 && opt["stream-error"]) {
+                emit(payload.format === "tgi" ? `data:${JSON.stringify({error: "CUDA out of memory", error_type: "generation"})}\n\n`
+                    : `data: ${JSON.stringify({error: {message: "CUDA out of memory", type: "generation"}})}\n\n`);
+            }
+        }, abort.signal);
         done(result);
-        writer.end(result);
+        if (!opt["stream-cut"]) writer.end(result);
     } catch (e) {
         res.write(modelStreamError(String(e?.message ?? e)));
     }
