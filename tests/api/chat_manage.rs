@@ -643,6 +643,7 @@ fn deleting_all_conversations_of_a_user_leaves_nothing_of_theirs_and_spares_othe
         Some(match k {
             "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "local".into(),
             "TOKEN_SIGNING_KEY" => app_core::config::LOCAL_SIGNING_KEY.into(),
+            "TOKEN_PUBLIC_KEYS" => app_core::config::LOCAL_PUBLIC_KEYS.into(),
             "AWS_ENDPOINT_URL_DYNAMODB" => app.dynamodb.clone(),
             "SAGEMAKER_ENDPOINT_NAME" => "local-chat".into(),
             _ => return None,
