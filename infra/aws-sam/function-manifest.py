@@ -36,7 +36,7 @@ def manifest(name: str) -> str:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["register", "login", "chat"]:
+    for name in sys.argv[1:] or ["register", "login", "chat", "web"]:
         path = ROOT / "target" / "function-manifests" / name / "spin.toml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(manifest(name))

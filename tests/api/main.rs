@@ -9,3 +9,4 @@ mod infrastructure;
 mod sessions;
 mod sigv4_moto;
 mod throttling;
+mod web;
