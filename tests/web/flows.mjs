@@ -1,7 +1,8 @@
 // Browser tests of web/: Debian's Chromium driven by playwright-core, against the real local stack
 // (real components, DynamoDB Local, the deterministic local model with slowed-down tokens).
 //
-//   node tests/web/flows.mjs            (scripts/test runs it; scripts/setup installs what it needs)
+//   node tests/web/flows.mjs [--runner spin|wasmtime]   (scripts/test runs it once per runtime;
+//                                                       scripts/setup installs what it needs)
 //
 // Starts `scripts/devstack.py up` on free ports, serves web/ from a second origin (a static server
 // on another free port, listed in CORS_ALLOWED_ORIGINS) and from a third one that is not listed,
@@ -21,9 +22,10 @@ import assert from "node:assert/strict";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const require = createRequire(path.join(ROOT, ".tools/browser/node_modules/"));
 const { chromium } = require("playwright-core");
-const SHOTS = path.join(ROOT, "target/web-screenshots");
+const SHOTS = path.join(ROOT, "target/web-screenshots");  // (overwritten by each runtime's run)
 const TOKEN_DELAY_MS = 120;
 const PASSWORD = "correct horse battery";
+const RUNNER = process.argv.includes("--runner") ? process.argv[process.argv.indexOf("--runner") + 1] : "auto";
 
 // ---------------------------------------------------------------- the stack and the origins
 
@@ -57,7 +59,7 @@ async function staticServer() {
 async function startStack(allowedOrigin) {
   const proc = spawn("python3", [
     path.join(ROOT, "scripts/devstack.py"), "up", "--port", "0", "--dynamodb-port", "0", "--dynamodb-in-memory",
-    "--model-port", "0", "--model-deterministic", "--exit-with-parent",
+    "--model-port", "0", "--model-deterministic", "--exit-with-parent", "--runner", RUNNER,
     `--model-arg=--token-delay-ms=${TOKEN_DELAY_MS}`,
     // The local default origins plus the second origin of this run (a free port, not 5173, so
     // runs in parallel do not collide).
@@ -72,7 +74,10 @@ async function startStack(allowedOrigin) {
     proc.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/^api: (\S+)$/m);
-      if (m) resolve(m[1]);
+      if (m) {
+        runner = out.match(/^runner: (\S+)$/m)?.[1] ?? RUNNER;
+        resolve(m[1]);
+      }
     });
     proc.on("exit", (code) => reject(new Error(`devstack exited with ${code}:\n${stderr}`)));
     setTimeout(() => reject(new Error(`devstack not ready after 180 s:\n${stderr}`)), 180_000);
@@ -83,6 +88,7 @@ async function startStack(allowedOrigin) {
 // ---------------------------------------------------------------- direct API calls (probes, setup)
 
 let API;
+let runner = RUNNER; // what devstack says it started
 
 async function call(method, p, { body, token, headers = {} } = {}) {
   const h = { ...headers };
@@ -105,9 +111,14 @@ async function account(tag) {
   return { email: e, token: login.json.access_token };
 }
 
-/** Whether the API has this route: not the gateway's "no route" 404 and not a 405. */
+/**
+ * Whether the API has this route: a missing one is a 405 (the path exists, not the method) or a
+ * 404 `not_found` from the catch-all (the local gateway's "no route for ..." or, under Spin and on
+ * main, the login component's "no such resource"). Probes send ids that exist or tokens that are
+ * merely wrong, which a real route answers otherwise.
+ */
 function routeExists(r) {
-  return !(r.status === 405 || (r.status === 404 && /no route/i.test(r.json?.error?.message ?? r.text)));
+  return !(r.status === 405 || (r.status === 404 && (r.json?.error?.code === "not_found" || !r.json)));
 }
 
 class Skip extends Error {}
@@ -558,6 +569,7 @@ async function main() {
   }
   console.log(`screenshots: ${path.relative(ROOT, SHOTS)}/`);
   const skipped = results.skipped.length ? ` (${results.skipped.join("; ")})` : "";
+  console.log(`runtime: ${runner}`);
   console.log(`web tests: ${results.passed} passed; ${results.failed} failed; ${results.skipped.length} skipped${skipped}`);
   process.exit(results.failed ? 1 : 0);
 }

@@ -59,7 +59,7 @@ pub async fn register<T: Transport>(
 
     let config = services.config;
     let now = request.received_at;
-    let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
+    let address = request.client_address(&config.client_address);
     let keys = config.throttle.keys(email.as_str(), &address, unix_seconds(now));
     let count = services.count(&keys.register_address, keys.expires_at, now).await?;
     if let Decision::Deny { retry_after } = config.throttle.check_register(count, unix_seconds(now)) {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod permissions;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
