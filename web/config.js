@@ -28,7 +28,7 @@ const override = loopbackUrl(params.get("api"));
 /** The API's base URL without a trailing slash ("" = this origin). */
 export const API_BASE = override ?? "";
 /** Where streamed chat requests go. */
-export const CHAT_STREAM_BASE = loopbackUrl(params.get("stream")) ?? (STREAM_BASE || API_BASE);
+export const CHAT_STREAM_BASE = loopbackUrl(params.get("stream")) ?? (STREAM_BASE || API_BASE).replace(/\/+$/, "");
 /** Shown in the page footer, so it is always visible which server the page talks to. */
 export const API_LABEL = API_BASE || location.origin;
 /** A rejected `?api=` value, to tell the user why it was ignored. */
