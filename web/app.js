@@ -11,8 +11,9 @@ const $ = (id) => document.getElementById(id);
 /** Shows `text` (or an error's API message and code) in a message element. */
 function say(el, what, kind = "error") {
   el.replaceChildren();
-  el.dataset.kind = kind;
+  delete el.dataset.kind;
   if (what == null || what === "") return;
+  el.dataset.kind = kind;
   if (what instanceof api.ApiError) {
     el.append(what.message);
     if (what.code && what.status) {
@@ -88,6 +89,7 @@ function values(form) {
 // ---------------------------------------------------------------- signed out / signed in
 
 function showSignedOut() {
+  for (const el of $("signed-out").querySelectorAll(".message")) if (!cooldowns.size) say(el, "");
   $("signed-in").hidden = true;
   $("who").hidden = true;
   $("signed-out").hidden = false;
