@@ -23,6 +23,7 @@ THROTTLE_WINDOW_SECONDS LOGIN_SLOWDOWN_AFTER LOGIN_BLOCK_AFTER ADDRESS_BLOCK_AFT
 REGISTRATIONS_PER_ADDRESS CLIENT_IP_SOURCE CLIENT_IP_HEADER CLIENT_IP_HOPS CORS_ALLOWED_ORIGINS
 SAGEMAKER_ENDPOINT_NAME MODEL_PAYLOAD_FORMAT MODEL_MAX_NEW_TOKENS MODEL_TEMPERATURE
 MODEL_SYSTEM_PROMPT MODEL_TIMEOUT_MS CHAT_HISTORY_TURNS CHAT_HISTORY_CHARS CHAT_MAX_MESSAGE_CHARS
+MODEL_MAX_INPUT_TOKENS MODEL_MAX_TOTAL_TOKENS CHAT_DAILY_MESSAGES CHAT_DAILY_TOKENS
 "
 
 app=/app
@@ -89,6 +90,7 @@ set -- spin up --from "$run/spin.toml" --listen "127.0.0.1:${AWS_LWA_PORT:-8080}
   --state-dir "$run/state" --cache "$run/wasmtime-cache.toml"
 if [ "$cache" = "$cache_image" ]; then
   # Spin compiles the component before it starts serving: wait for that, then stop.
+  : > "$run/precompile.log"
   "$@" > "$run/precompile.log" 2>&1 & pid=$!
   i=0
   until grep -q '^Serving' "$run/precompile.log" || [ $i -ge 1200 ]; do

@@ -45,6 +45,10 @@ pub const SETTINGS: &[&str] = &[
     "CHAT_HISTORY_TURNS",
     "CHAT_HISTORY_CHARS",
     "CHAT_MAX_MESSAGE_CHARS",
+    "MODEL_MAX_INPUT_TOKENS",
+    "MODEL_MAX_TOTAL_TOKENS",
+    "CHAT_DAILY_MESSAGES",
+    "CHAT_DAILY_TOKENS",
 ];
 
 pub fn is_setting(name: &str) -> bool {
@@ -74,6 +78,7 @@ mod tests {
                     n if n.ends_with("_MS") || n.ends_with("_SECONDS") || n.ends_with("_AFTER") => "5",
                     n if n.ends_with("_HOPS") || n.ends_with("_TURNS") || n.ends_with("_CHARS") => "5",
                     "MODEL_MAX_NEW_TOKENS" | "REGISTRATIONS_PER_ADDRESS" => "5",
+                    n if n.ends_with("_TOKENS") || n.ends_with("_MESSAGES") => "5000",
                     _ => "x",
                 }
                 .to_owned(),

@@ -46,6 +46,14 @@ impl StoreError {
     pub fn is_conditional_check_failed(&self) -> bool {
         matches!(self, StoreError::Dynamo(DynamoError::ConditionalCheckFailed))
     }
+
+    /// A write that lost a race: its condition failed, or another transaction held the item.
+    pub fn is_write_conflict(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Dynamo(DynamoError::ConditionalCheckFailed | DynamoError::TransactionConflict)
+        )
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -58,7 +66,7 @@ impl From<StoreError> for ApiError {
 const MAX_ATTEMPTS: u32 = 3;
 
 /// The wait before attempt `attempt + 1`: 25 ms doubled per attempt, plus up to 25 ms of jitter.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let jitter = u64::from(OsRng.next_u32() % 25);
     Duration::from_millis(25 * (1 << (attempt - 1)) + jitter)
 }
