@@ -1,5 +1,7 @@
 //! The browser client: `GET /` and the files of `web/`, embedded at build time. Nothing else: the
 //! routes in spin.toml send only these paths here (tests/api/infrastructure.rs checks both lists).
+//! In AWS its function also gets `/health` (the Lambda Web Adapter's readiness check, added to
+//! every function's manifest), answered like the other components do.
 use bytes::Bytes;
 use spin_sdk::http::{FullBody, IntoResponse, Request};
 
@@ -34,6 +36,10 @@ pub fn respond(
     path: &str,
     if_none_match: Option<&str>,
 ) -> (u16, Vec<(&'static str, String)>, &'static [u8]) {
+    if path == "/health" {
+        let body: &[u8] = br#"{"component":"web","status":"ok"}"#;
+        return (200, vec![("content-type", "application/json".into())], body);
+    }
     let Some(&(_, content_type, body)) = FILES.iter().find(|f| f.0 == path) else {
         let body: &[u8] = br#"{"error":{"code":"not_found","message":"no such file"}}"#;
         return (404, vec![("content-type", "application/json".into())], body);
