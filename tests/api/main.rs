@@ -14,3 +14,4 @@ mod lambda;
 mod sessions;
 mod sigv4_moto;
 mod throttling;
+mod web;
