@@ -90,6 +90,7 @@ set -- spin up --from "$run/spin.toml" --listen "127.0.0.1:${AWS_LWA_PORT:-8080}
   --state-dir "$run/state" --cache "$run/wasmtime-cache.toml"
 if [ "$cache" = "$cache_image" ]; then
   # Spin compiles the component before it starts serving: wait for that, then stop.
+  : > "$run/precompile.log"
   "$@" > "$run/precompile.log" 2>&1 & pid=$!
   i=0
   until grep -q '^Serving' "$run/precompile.log" || [ $i -ge 1200 ]; do

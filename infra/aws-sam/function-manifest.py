@@ -12,7 +12,7 @@ import manifest  # noqa: E402
 
 if __name__ == "__main__":
     app = manifest.load_app()
-    for name in sys.argv[1:] or ["register", "login", "chat"]:
+    for name in sys.argv[1:] or ["register", "login", "chat", "web"]:
         path = ROOT / "target" / "function-manifests" / name / "spin.toml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(manifest.function_manifest(app, name))

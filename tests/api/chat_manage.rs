@@ -545,11 +545,15 @@ fn the_history_window_keeps_the_prompt_within_the_models_input_limit() {
 
 #[test]
 fn a_context_length_error_is_retried_once_with_less_history() {
-    // The component believes the model takes 4096 tokens; the endpoint accepts 400 (input + new),
-    // answering longer prompts as TGI does: 422, relayed by SageMaker as a 424 ModelError.
-    let app = spawn_app_with(&[("MODEL_MAX_NEW_TOKENS", "50")], &["--model-arg=--max-input-tokens=400"]);
+    // The component believes the model takes thousands of tokens; the endpoint accepts 250 (input +
+    // new; its deterministic mode counts a word as a token), answering longer prompts as TGI does:
+    // 422, relayed by SageMaker as a 424 ModelError.
+    let app = spawn_app_with(
+        &[("MODEL_MAX_NEW_TOKENS", "50")],
+        &["--model-arg=--max-input-tokens=200", "--model-arg=--max-total-tokens=250"],
+    );
     let (token, user_id) = user(&app, "context");
-    let long = "word ".repeat(120); // 600 chars: 150 tokens
+    let long = "word ".repeat(120); // 120 tokens to the endpoint: one fits with the reply, two do not
     let id = new_conversation(&app, &token, &long);
     for accept in [JSON, SSE] {
         let r = app.chat(&token, &json!({"message": long, "conversation_id": id}), accept);

@@ -81,7 +81,7 @@ fn functions(t: &Value) -> Vec<(String, String)> {
     let components: BTreeSet<&str> = all.iter().map(|(_, c)| c.as_str()).collect();
     assert_eq!(
         components,
-        BTreeSet::from(["chat", "login", "register"]),
+        BTreeSet::from(["chat", "login", "register", "web"]),
         "one function per component at least"
     );
     all
@@ -90,7 +90,8 @@ fn functions(t: &Value) -> Vec<(String, String)> {
 #[test]
 fn each_function_may_do_exactly_what_its_component_declares() {
     let t = template();
-    for (function, component) in functions(&t) {
+    // The web function has no policy at all (web_routes_agree_with_the_template).
+    for (function, component) in functions(&t).into_iter().filter(|(_, c)| c != "web") {
         let expected = match component.as_str() {
             "register" => declared(REGISTER),
             "login" => declared(LOGIN),
@@ -228,6 +229,8 @@ fn routes_agree_across_spin_toml_openapi_and_the_template() {
                 r["component"].as_str().unwrap().to_owned(),
             )
         })
+        // The browser client's files are not the JSON API: checked in web_routes_* below.
+        .filter(|(_, component)| component != "web")
         .collect();
     // The /.well-known documents reach login through its catch-all (spin.toml says why).
     let catch_all_is_login = spin["trigger"]["http"]
@@ -252,7 +255,7 @@ fn routes_agree_across_spin_toml_openapi_and_the_template() {
     // template: (method, path) per function.
     let t = template();
     let mut deployed = BTreeSet::new();
-    for (function, component) in functions(&t) {
+    for (function, component) in functions(&t).into_iter().filter(|(_, c)| c != "web") {
         let events =
             resource(&t, &function)["Properties"]["Events"].as_mapping().cloned().unwrap_or_default();
         for event in events.values() {
@@ -287,7 +290,7 @@ fn only_login_gets_the_private_key_and_the_authorizer_guards_the_authenticated_r
     let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
     assert!(globals.get("TOKEN_SIGNING_KEY").is_none(), "the private key must not be global");
     assert!(globals.get("TOKEN_PUBLIC_KEYS").is_some());
-    for function in ["RegisterFunction", "ChatFunction", "ChatStreamFunction"] {
+    for function in ["RegisterFunction", "ChatFunction", "ChatStreamFunction", "WebFunction"] {
         let env = &resource(&t, function)["Properties"]["Environment"]["Variables"];
         assert!(env.get("TOKEN_SIGNING_KEY").is_none(), "{function} must not get the private key");
     }
@@ -331,6 +334,11 @@ fn only_login_gets_the_private_key_and_the_authorizer_guards_the_authenticated_r
     let spin: toml::Table = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap().parse().unwrap();
     for (name, component) in spin["component"].as_table().unwrap() {
         let env = component["environment"].as_table().unwrap();
+        if name == "web" {
+            // The browser client's files: no configuration, no keys of any kind.
+            assert!(env.is_empty(), "web takes no settings");
+            continue;
+        }
         assert_eq!(env["TOKEN_PUBLIC_KEYS"].as_str(), Some(app_core::config::LOCAL_PUBLIC_KEYS), "{name}");
         let private = env.get("TOKEN_SIGNING_KEY").and_then(|v| v.as_str());
         if name == "login" {
@@ -339,4 +347,51 @@ fn only_login_gets_the_private_key_and_the_authorizer_guards_the_authenticated_r
             assert_eq!(private, None, "{name} must not get the private key");
         }
     }
+}
+
+/// The web component's routes in spin.toml (`/` and one per file of web/).
+fn web_routes() -> BTreeSet<String> {
+    let spin: toml::Table = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap().parse().unwrap();
+    spin["trigger"]["http"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["component"].as_str() == Some("web"))
+        .map(|r| r["route"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn web_routes_are_exactly_the_files_of_web_and_the_component_embeds_them() {
+    let mut files: BTreeSet<String> = std::fs::read_dir(repo_root().join("web"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".js") || name.ends_with(".css") || name.ends_with(".html"))
+        .map(|name| if name == "index.html" { "/".to_owned() } else { format!("/{name}") })
+        .collect();
+    assert_eq!(web_routes(), files, "spin.toml's web routes differ from the files of web/");
+    let source = std::fs::read_to_string(repo_root().join("components/web/src/lib.rs")).unwrap();
+    files.retain(|route| {
+        let file = if route == "/" { "index.html" } else { &route[1..] };
+        !source.contains(&format!("(\"{route}\", ")) || !source.contains(&format!("web/{file}\")"))
+    });
+    assert!(files.is_empty(), "components/web does not embed {files:?}");
+    // No API route may be shadowed by a file route, and openapi.yaml documents none of them.
+    let openapi = std::fs::read_to_string(repo_root().join("openapi.yaml")).unwrap();
+    for route in web_routes().iter().filter(|r| *r != "/") {
+        assert!(!openapi.contains(&format!("\n  {route}:")), "{route} is a web file and an API path");
+    }
+}
+
+#[test]
+fn web_routes_agree_with_the_template() {
+    let t = template();
+    let mut deployed = BTreeSet::new();
+    for event in resource(&t, "WebFunction")["Properties"]["Events"].as_mapping().unwrap().values() {
+        assert_eq!(event["Properties"]["Method"], "GET", "the web function serves GET only");
+        deployed.insert(event["Properties"]["Path"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(deployed, web_routes(), "WebFunction's routes differ from spin.toml's web routes");
+    // The web function touches no table and calls nothing.
+    assert!(resource(&t, "WebFunction")["Properties"]["Policies"].is_null());
 }

@@ -15,3 +15,4 @@ mod sessions;
 mod sigv4_moto;
 mod throttling;
 mod tokens;
+mod web;
