@@ -6,6 +6,7 @@ mod errors;
 mod health;
 mod hostile;
 mod infrastructure;
+mod recovery;
 mod sessions;
 mod sigv4_moto;
 mod throttling;

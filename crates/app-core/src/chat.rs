@@ -2,7 +2,7 @@
 //! `GET /conversations`, `GET /conversations/{id}`.
 
 use crate::api::{ApiError, ApiRequest, ApiResponse};
-use crate::aws::dynamodb::{ConversationItem, Conversations, TurnItem};
+use crate::aws::dynamodb::{ConversationItem, Conversations, TurnItem, UserItem};
 use crate::aws::sagemaker::{
     build_payload, parse_error, parse_reply, ChatMessage, ModelError, ModelStreamDecoder, Role, StreamEvent,
 };
@@ -93,6 +93,9 @@ fn chat_config<'a, T: Transport>(services: &Services<'a, T>) -> Result<&'a ChatC
 /// A turn about to be asked: everything known before the model answers.
 struct PendingTurn {
     user_id: String,
+    /// The access token's email and token version: the turn is stored only while they are current.
+    email: String,
+    token_version: u64,
     conversation_id: String,
     title: String,
     seq: u64,
@@ -140,7 +143,16 @@ async fn prepare<T: Transport>(
         messages.push(ChatMessage { role: Role::Assistant, content: turn.reply });
     }
     messages.push(ChatMessage { role: Role::User, content: message.clone() });
-    Ok(PendingTurn { user_id: claims.sub, conversation_id, title, seq, user_message: message, messages })
+    Ok(PendingTurn {
+        user_id: claims.sub,
+        email: claims.email,
+        token_version: claims.ver,
+        conversation_id,
+        title,
+        seq,
+        user_message: message,
+        messages,
+    })
 }
 
 /// Stores the finished turn (turn and summary in one transaction) and returns the API's answer.
@@ -157,11 +169,26 @@ async fn store<T: Transport>(
         reply,
         created_at: unix_seconds(now),
     };
-    let write =
+    let mut write =
         Conversations::append_turn(&config.table, &turn.user_id, &turn.conversation_id, &turn.title, &item);
+    // The access token must still be current (the account not deleted, its password not reset or
+    // changed): checked in the same transaction, so it costs no extra round trip.
+    let users = &services.config.users_table;
+    let current = UserItem::condition_check_current(users, &turn.email, &turn.user_id, turn.token_version);
+    if let Some(items) = write["TransactItems"].as_array_mut() {
+        items.push(current);
+    }
     match services.dynamodb("TransactWriteItems", &write, now).await {
         Ok(_) => Ok(json!({"conversation_id": turn.conversation_id, "turn": item.seq, "reply": item.reply})),
-        Err(e) if e.is_conditional_check_failed() => Err(ApiError::ConversationConflict),
+        Err(e) if e.is_conditional_check_failed() => {
+            // Which condition failed? Only on this rare path is the user read.
+            match services.find_user(&turn.email, now).await? {
+                Some(u) if u.id == turn.user_id && u.token_version == turn.token_version => {
+                    Err(ApiError::ConversationConflict)
+                }
+                _ => Err(ApiError::InvalidToken),
+            }
+        }
         Err(e) => Err(e.into()),
     }
 }

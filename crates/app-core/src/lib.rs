@@ -8,6 +8,8 @@ pub mod aws;
 pub mod chat;
 pub mod config;
 pub mod domain;
+pub mod mail;
+pub mod one_use_tokens;
 pub mod permissions;
 pub mod sessions;
 pub mod store;
