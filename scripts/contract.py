@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     stack = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts/devstack.py"), "up", "--port", "0", "--dynamodb-port", "0",
-         "--dynamodb-in-memory", "--model-port", "0", "--model-deterministic", "--runner", "wasmtime",
+         "--dynamodb-in-memory", "--model-port", "0", "--model-deterministic", "--runner", "auto",
          "--exit-with-parent",
          # Schemathesis sends many requests from one address: loosen the per-address limits so
          # the run explores the API instead of collecting 429s (the rule itself is tested elsewhere).

@@ -24,17 +24,21 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
+import tempfile
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import manifest as spin_manifest  # noqa: E402  (scripts/manifest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / ".tools"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailer", "trailers", "transfer-encoding", "upgrade", "host"}
 children: list[subprocess.Popen] = []
+cleanup: list = []
 
 
 def log(msg: str) -> None:
@@ -82,6 +86,8 @@ def stop_all() -> None:
             proc.wait(max(0.1, deadline - time.time()))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+    for step in cleanup:
+        step()
 
 
 def wait_http(url: str, what: str, timeout: float = 60, proc: subprocess.Popen | None = None) -> None:
@@ -179,7 +185,20 @@ def start_dynamodb(port: int, data_dir: Path | None, log_file) -> str:
 # ---------------------------------------------------------------- manifest and gateway
 
 def read_manifest() -> dict:
-    return tomllib.loads((ROOT / "spin.toml").read_text())
+    return spin_manifest.load_app()
+
+
+def start_spin(spin: str, port: int, env: dict[str, str], log_file) -> subprocess.Popen:
+    """`spin up` on spin.toml with `env` baked into a run manifest (owner-only, in a private
+    temporary folder with Spin's state), so no setting is put on Spin's command line."""
+    run = Path(tempfile.mkdtemp(prefix="devstack-spin-"))
+    manifest = run / "spin.toml"
+    spin_manifest.write_private(manifest, spin_manifest.run_manifest(read_manifest(), env))
+    cmd = [spin, "up", "--from", str(manifest), "--listen", f"127.0.0.1:{port}",
+           "--state-dir", str(run / "state")]
+    proc = start(cmd, "spin", log_file)
+    cleanup.append(lambda: shutil.rmtree(run, ignore_errors=True))
+    return proc
 
 
 def route_matcher(route: str):
@@ -298,10 +317,12 @@ def start_components(manifest: dict, env: dict[str, str], log_file) -> dict[str,
         # Instances are reused sequentially and run in parallel across cores.
         cmd = [str(wasmtime), "serve", "-Scli", "-Sp3", *WASMTIME_FLAGS, "--allow-precompiled",
                "--max-instance-concurrent-reuse-count", "1", "--addr", f"127.0.0.1:{port}"]
-        for k, v in merged.items():
-            cmd += ["--env", f"{k}={v}"]
+        # `--env NAME` hands the component NAME from wasmtime's own environment: no value (the
+        # signing key, credentials) is put on a command line.
+        for k in merged:
+            cmd += ["--env", k]
         cmd.append(str(precompiled(wasmtime, source)))
-        ports[name] = (start(cmd, name, log_file), port)
+        ports[name] = (start(cmd, name, log_file, env={**os.environ, **merged}), port)
     for name, (proc, port) in ports.items():
         wait_http(f"http://127.0.0.1:{port}/health", f"component {name}", proc=proc)
     return {name: port for name, (_, port) in ports.items()}
@@ -338,13 +359,18 @@ def up(args) -> None:
     manifest = read_manifest()
     port = args.port or free_port()
     spin = shutil.which("spin")
-    if spin and args.runner != "wasmtime":
-        cmd = [spin, "up", "--from", str(ROOT / "spin.toml"), "--listen", f"127.0.0.1:{port}"]
-        for k, v in env.items():
-            cmd += ["--env", f"{k}={v}"]
-        proc = start(cmd, "spin", log_file)
+    runner = args.runner if args.runner != "auto" else ("spin" if spin else "wasmtime")
+    if runner == "spin" and not spin:
+        raise SystemExit("--runner spin: no spin on PATH")
+    print(f"runner: {runner}", flush=True)
+    if runner == "spin":
+        # Nothing in front of Spin: the client address is the peer Spin reports.
+        proc = start_spin(spin, port, env, log_file)
         wait_http(f"http://127.0.0.1:{port}/health", "spin up", proc=proc)
     else:
+        # The gateway below is a trusted proxy: it appends the peer to X-Forwarded-For.
+        env.setdefault("CLIENT_IP_SOURCE", "forwarded")
+        env.setdefault("CLIENT_IP_HOPS", "1")
         ports = start_components(manifest, env, log_file)
         for name, p in ports.items():
             print(f"component {name}: http://127.0.0.1:{p}", flush=True)
@@ -383,7 +409,8 @@ def main() -> None:
     u.add_argument("--model-arg", action="append", default=[], metavar="ARG",
                    help="extra argument for model-endpoint/server.mjs (e.g. --model-arg=--delay-ms=5000)")
     u.add_argument("--env", action="append", default=[], metavar="K=V", help="component environment override")
-    u.add_argument("--runner", choices=["auto", "wasmtime"], default="auto")
+    u.add_argument("--runner", choices=["auto", "spin", "wasmtime"], default="auto",
+                   help="auto: spin when on PATH, else wasmtime behind the local gateway")
     u.add_argument("--log-file", help="also append every log line here")
     u.add_argument("--exit-with-parent", action="store_true")
     args = p.parse_args()

@@ -70,20 +70,127 @@ fn declared(permissions: &[Access]) -> BTreeSet<(String, Option<String>, String)
         .collect()
 }
 
+/// Every function of the template with the component its image runs (`Metadata: {Component}`).
+fn functions(t: &Value) -> Vec<(String, String)> {
+    let all: Vec<(String, String)> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .map(|(name, r)| {
+            let component = r["Metadata"]["Component"].as_str();
+            let name = name.as_str().unwrap().to_owned();
+            (name.clone(), component.unwrap_or_else(|| panic!("{name} has no Metadata.Component")).to_owned())
+        })
+        .collect();
+    let components: BTreeSet<&str> = all.iter().map(|(_, c)| c.as_str()).collect();
+    assert_eq!(
+        components,
+        BTreeSet::from(["chat", "login", "register"]),
+        "one function per component at least"
+    );
+    all
+}
+
 #[test]
 fn each_function_may_do_exactly_what_its_component_declares() {
     let t = template();
-    let mut register = declared(REGISTER);
-    for action in REGISTER_SES {
-        register.insert(("MailSenderIdentity".to_owned(), None, format!("ses:{action}")));
+    for (function, component) in functions(&t) {
+        let expected = match component.as_str() {
+            "register" => {
+                let mut register = declared(REGISTER);
+                for action in REGISTER_SES {
+                    register.insert(("MailSenderIdentity".to_owned(), None, format!("ses:{action}")));
+                }
+                register
+            }
+            "login" => declared(LOGIN),
+            "chat" => {
+                let mut chat = declared(CHAT);
+                for action in CHAT_SAGEMAKER {
+                    chat.insert(("ChatEndpoint".to_owned(), None, format!("sagemaker:{action}")));
+                }
+                chat
+            }
+            other => panic!("unknown component {other}"),
+        };
+        assert_eq!(granted(&t, &function), expected, "{function} ({component})");
     }
-    assert_eq!(granted(&t, "RegisterFunction"), register);
-    assert_eq!(granted(&t, "LoginFunction"), declared(LOGIN));
-    let mut chat = declared(CHAT);
-    for action in CHAT_SAGEMAKER {
-        chat.insert(("ChatEndpoint".to_owned(), None, format!("sagemaker:{action}")));
+}
+
+/// Lambda Web Adapter settings (read by the adapter, not the component).
+fn is_adapter_setting(name: &str) -> bool {
+    name.starts_with("AWS_LWA_")
+}
+
+fn listed() -> BTreeSet<String> {
+    app_core::settings::SETTINGS.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn spin_toml_sets_only_listed_settings() {
+    let spin: toml::Table = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap().parse().unwrap();
+    for (name, component) in spin["component"].as_table().unwrap() {
+        for key in component["environment"].as_table().unwrap().keys() {
+            assert!(listed().contains(key), "spin.toml gives {name} {key}, which no component reads");
+        }
     }
-    assert_eq!(granted(&t, "ChatFunction"), chat);
+}
+
+#[test]
+fn the_lambda_entrypoint_forwards_every_listed_setting() {
+    let script = std::fs::read_to_string(repo_root().join("infra/aws-sam/entrypoint.sh")).unwrap();
+    let list = script.split("SETTINGS=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    let names: Vec<String> = list.split_whitespace().map(str::to_owned).collect();
+    let forwarded: BTreeSet<String> = names.iter().cloned().collect();
+    assert_eq!(forwarded.len(), names.len(), "a setting is named twice in entrypoint.sh");
+    assert_eq!(forwarded, listed(), "entrypoint.sh forwards other settings than app_core::settings");
+}
+
+#[test]
+fn the_template_sets_only_listed_settings() {
+    let t = template();
+    let mut sections = vec![("Globals".to_owned(), &t["Globals"]["Function"]["Environment"]["Variables"])];
+    for (function, _) in functions(&t) {
+        sections.push((function.clone(), &resource(&t, &function)["Properties"]["Environment"]["Variables"]));
+    }
+    for (section, vars) in sections {
+        for key in vars.as_mapping().into_iter().flat_map(|m| m.keys()) {
+            let key = key.as_str().unwrap();
+            assert!(
+                listed().contains(key) || is_adapter_setting(key),
+                "the template sets {key} in {section}, which no component reads"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_documents_every_setting() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme.split("\n## Configuration\n").nth(1).expect("a Configuration section");
+    let mut documented = BTreeSet::new();
+    for row in section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')) {
+        let first = row.split('|').nth(1).unwrap_or("");
+        for name in first.split('`').skip(1).step_by(2) {
+            if name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && !name.is_empty()
+            {
+                documented.insert(name.to_owned());
+            }
+        }
+    }
+    assert_eq!(documented, listed(), "README's configuration table and app_core::settings differ");
+}
+
+#[test]
+fn function_manifests_know_every_aws_host() {
+    // Fails when spin.toml allows an https host that scripts/manifest.py cannot map to its setting.
+    let out = std::process::Command::new("python3")
+        .arg(repo_root().join("infra/aws-sam/function-manifest.py"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -125,6 +232,7 @@ fn routes_agree_across_spin_toml_openapi_and_the_template() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| r["route"].as_str() != Some("/...")) // the catch-all: JSON 404s
         .map(|r| {
             (
                 r["route"].as_str().unwrap().replace("/...", "/{id}"),
@@ -144,14 +252,14 @@ fn routes_agree_across_spin_toml_openapi_and_the_template() {
     // template: (method, path) per function.
     let t = template();
     let mut deployed = BTreeSet::new();
-    for (function, component) in
-        [("RegisterFunction", "register"), ("LoginFunction", "login"), ("ChatFunction", "chat")]
-    {
-        for event in resource(&t, function)["Properties"]["Events"].as_mapping().unwrap().values() {
+    for (function, component) in functions(&t) {
+        let events =
+            resource(&t, &function)["Properties"]["Events"].as_mapping().cloned().unwrap_or_default();
+        for event in events.values() {
             let method = event["Properties"]["Method"].as_str().unwrap().to_owned();
             let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
             assert!(
-                spin_routes.contains(&(path.clone(), component.to_owned())),
+                spin_routes.contains(&(path.clone(), component.clone())),
                 "{method} {path} goes to {function} in AWS but not to {component} in spin.toml"
             );
             deployed.insert((method, path));

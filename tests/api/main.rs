@@ -1,11 +1,15 @@
-//! End-to-end tests: one binary, the real wasm components under wasmtime, DynamoDB Local.
+//! End-to-end tests: one binary, the real wasm components under the real Spin or wasmtime
+//! (`E2E_RUNTIME`), DynamoDB Local.
 
 mod accounts;
 mod chat;
+mod client_address;
+mod connections;
 mod errors;
 mod health;
 mod hostile;
 mod infrastructure;
+mod lambda;
 mod recovery;
 mod sessions;
 mod sigv4_moto;

@@ -1,5 +1,6 @@
-//! Test support: starts the real stack (DynamoDB Local, the wasm components under wasmtime behind
-//! the local gateway) through scripts/devstack.py, and talks to it over HTTP.
+//! Test support: starts the real stack (DynamoDB Local, the wasm components under the real Spin or
+//! under wasmtime behind the local gateway: `E2E_RUNTIME`) through scripts/devstack.py, and talks
+//! to it over HTTP.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -18,7 +19,7 @@ fn devstack(args: &[&str], wanted: &[&str]) -> (Child, Vec<String>) {
     let mut child = Command::new("python3")
         .arg(repo_root().join("scripts/devstack.py"))
         .arg("up")
-        .args(["--exit-with-parent", "--runner", "wasmtime"])
+        .args(["--exit-with-parent", "--runner", runtime().name()])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(if std::env::var_os("STACK_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
@@ -54,6 +55,41 @@ pub fn dynamodb_endpoint() -> &'static str {
         .1
 }
 
+/// The runtime the components run under in this test run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// `spin up` on spin.toml: all components behind Spin's own router, nothing in front.
+    Spin,
+    /// `wasmtime serve` per component behind the local gateway (a trusted proxy).
+    Wasmtime,
+}
+
+impl Runtime {
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Spin => "spin",
+            Runtime::Wasmtime => "wasmtime",
+        }
+    }
+}
+
+/// `E2E_RUNTIME` (spin or wasmtime; scripts/test runs the suite under each one present), else
+/// Spin when it is on PATH.
+pub fn runtime() -> Runtime {
+    match std::env::var("E2E_RUNTIME").as_deref() {
+        Ok("spin") => Runtime::Spin,
+        Ok("wasmtime") => Runtime::Wasmtime,
+        Ok(other) => panic!("E2E_RUNTIME must be spin or wasmtime, not {other:?}"),
+        Err(_) if on_path("spin") => Runtime::Spin,
+        Err(_) => Runtime::Wasmtime,
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -74,15 +110,23 @@ pub fn spawn_app() -> &'static TestApp {
     APP.get_or_init(|| spawn_app_with_env(&[]))
 }
 
-/// Component settings every test stack gets: the tests act as the trusted proxy in front of the
-/// gateway, so the `x-forwarded-for` they send is the client address. DynamoDB calls get 15 s
-/// instead of 3: under `wasmtime serve` on two cores, fifty concurrent argon2 hashes occupy the
-/// threads that also carry the host's HTTP I/O (a Lambda instance serves one request at a time).
-const TEST_ENV: &[(&str, &str)] = &[
-    ("DYNAMODB_TIMEOUT_MS", "15000"),
-    ("CLIENT_IP_HOPS", "2"),
-    ("CORS_ALLOWED_ORIGINS", "https://app.example"),
-];
+/// Component settings every test stack gets: the tests act as a trusted proxy in front of the
+/// stack, so the `x-forwarded-for` they send is the client address (under wasmtime the local
+/// gateway appends one more hop). DynamoDB calls get 15 s instead of 3: on two cores, fifty
+/// concurrent argon2 hashes occupy the threads that also carry the host's HTTP I/O (a Lambda
+/// instance serves one request at a time).
+fn test_env() -> Vec<(&'static str, &'static str)> {
+    let hops = match runtime() {
+        Runtime::Spin => "1",
+        Runtime::Wasmtime => "2",
+    };
+    vec![
+        ("DYNAMODB_TIMEOUT_MS", "15000"),
+        ("CLIENT_IP_SOURCE", "forwarded"),
+        ("CLIENT_IP_HOPS", hops),
+        ("CORS_ALLOWED_ORIGINS", "https://app.example"),
+    ]
+}
 
 /// A stack of its own, with component environment overrides (e.g. a dead DynamoDB endpoint).
 pub fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
@@ -109,7 +153,7 @@ pub fn spawn_app_with(env: &[(&str, &str)], extra: &[&str]) -> TestApp {
         args.push("--model-deterministic".into());
     }
     args.extend(extra.iter().filter(|a| **a != "--real-model").map(|a| a.to_string()));
-    for (k, v) in TEST_ENV.iter().chain(env) {
+    for (k, v) in test_env().iter().chain(env) {
         args.push("--env".to_owned());
         args.push(format!("{k}={v}"));
     }

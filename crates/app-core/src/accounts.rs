@@ -123,7 +123,7 @@ pub async fn register<T: Transport>(
 
     let config = services.config;
     let now = request.received_at;
-    let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
+    let address = request.client_address(&config.client_address);
     let keys = config.throttle.keys(email.as_str(), &address, unix_seconds(now));
     let count = services.count(&keys.register_address, keys.expires_at, now).await?;
     if let Decision::Deny { retry_after } = config.throttle.check_register(count, unix_seconds(now)) {
@@ -246,7 +246,7 @@ async fn check_password_throttled<T: Transport>(
 ) -> Result<(), ApiError> {
     let config = services.config;
     let now = request.received_at;
-    let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
+    let address = request.client_address(&config.client_address);
     let keys = config.throttle.keys(&user.email, &address, unix_seconds(now));
     let attempt = services.count_password_attempt(&keys, now).await?;
     let stored = PasswordHash::from_stored(user.password_hash.clone());
@@ -388,7 +388,7 @@ pub async fn forgot_password<T: Transport>(
     let email = Email::parse(&body.email).map_err(|e| ApiError::InvalidEmail(e.to_string()))?;
     let config = services.config;
     let now = request.received_at;
-    let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
+    let address = request.client_address(&config.client_address);
     let keys = config.throttle.keys(email.as_str(), &address, unix_seconds(now));
     let rules = &config.throttle;
     let (by_address, by_email) = futures::join!(

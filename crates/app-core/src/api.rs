@@ -62,19 +62,49 @@ impl ApiRequest {
         tokens.verify(token, self.received_at).map_err(|_| ApiError::InvalidToken)
     }
 
-    /// The client address: the entry `hops` from the right of the forwarding header (entries to
-    /// its left could have been written by the client itself). "unknown" when absent.
-    pub fn client_address(&self, header: &str, hops: usize) -> String {
-        self.header(header)
-            .map(|chain| chain.split(',').map(str::trim).filter(|a| !a.is_empty()).collect::<Vec<_>>())
-            .and_then(|entries| entries.len().checked_sub(hops).map(|i| entries[i].to_owned()))
-            .filter(|a| a.len() <= 64)
-            .unwrap_or_else(|| "unknown".to_owned())
+    /// The client address under `rule` (see [`ClientAddressRule`]); "unknown" when the source is
+    /// missing or unusable.
+    pub fn client_address(&self, rule: &ClientAddressRule) -> String {
+        let address = match rule {
+            // Spin appends its own `spin-client-addr` after any the client sent: the last one is
+            // Spin's (tested against a forged one).
+            ClientAddressRule::Peer => {
+                self.headers.get_all("spin-client-addr").iter().next_back().and_then(|v| v.to_str().ok()).map(
+                    |a| a.parse::<std::net::SocketAddr>().map(|s| s.ip().to_string()).unwrap_or(a.to_owned()),
+                )
+            }
+            ClientAddressRule::Forwarded { header, hops } => self
+                .header(header)
+                .map(|chain| chain.split(',').map(str::trim).filter(|a| !a.is_empty()).collect::<Vec<_>>())
+                .and_then(|entries| entries.len().checked_sub(*hops).map(|i| entries[i].to_owned())),
+            // The Lambda Web Adapter sets this header from the event, replacing any the client sent.
+            ClientAddressRule::LambdaContext => self
+                .header("x-amzn-request-context")
+                .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok())
+                .and_then(|c| {
+                    let ip = c.pointer("/http/sourceIp").or_else(|| c.pointer("/identity/sourceIp"))?;
+                    ip.as_str().map(str::to_owned)
+                }),
+        };
+        address.filter(|a| !a.is_empty() && a.len() <= 64).unwrap_or_else(|| "unknown".to_owned())
     }
 
     pub fn origin(&self) -> Option<&str> {
         self.header("origin")
     }
+}
+
+/// Where the client address comes from: only from something the client cannot write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientAddressRule {
+    /// Nothing in front (`spin up` alone): the peer address Spin reports in `spin-client-addr`.
+    Peer,
+    /// A trusted proxy in front appends the peer to `header` (API Gateway, the local gateway): the
+    /// entry `hops` from the right. Entries to its left may have been written by the client.
+    Forwarded { header: String, hops: usize },
+    /// Behind the Lambda Web Adapter: the caller's address as API Gateway or the Function URL saw
+    /// it (`x-amzn-request-context`, `http.sourceIp`), a header the adapter always writes itself.
+    LambdaContext,
 }
 
 /// CORS for the configured frontend origins. Preflight (`OPTIONS` with
@@ -328,12 +358,39 @@ mod tests {
 
     #[test]
     fn client_address_takes_the_trusted_hop() {
+        let forwarded = |hops| ClientAddressRule::Forwarded { header: "x-forwarded-for".into(), hops };
         let mut r = request("application/json", b"");
-        assert_eq!(r.client_address("x-forwarded-for", 1), "unknown");
+        assert_eq!(r.client_address(&forwarded(1)), "unknown");
         r.headers.insert("x-forwarded-for", "6.6.6.6, 10.0.0.7, 127.0.0.1".parse().unwrap());
-        assert_eq!(r.client_address("x-forwarded-for", 1), "127.0.0.1");
-        assert_eq!(r.client_address("x-forwarded-for", 2), "10.0.0.7");
-        assert_eq!(r.client_address("x-forwarded-for", 4), "unknown");
+        assert_eq!(r.client_address(&forwarded(1)), "127.0.0.1");
+        assert_eq!(r.client_address(&forwarded(2)), "10.0.0.7");
+        assert_eq!(r.client_address(&forwarded(4)), "unknown");
+    }
+
+    #[test]
+    fn client_address_from_spin_ignores_forged_headers() {
+        let mut r = request("application/json", b"");
+        r.headers.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        assert_eq!(r.client_address(&ClientAddressRule::Peer), "unknown");
+        // A client-sent spin-client-addr comes first; Spin's own is appended after it.
+        r.headers.append("spin-client-addr", "6.6.6.6:1".parse().unwrap());
+        r.headers.append("spin-client-addr", "10.1.2.3:55000".parse().unwrap());
+        assert_eq!(r.client_address(&ClientAddressRule::Peer), "10.1.2.3");
+        r.headers.insert("spin-client-addr", "[::1]:8080".parse().unwrap());
+        assert_eq!(r.client_address(&ClientAddressRule::Peer), "::1");
+    }
+
+    #[test]
+    fn client_address_from_the_lambda_request_context() {
+        let mut r = request("application/json", b"");
+        r.headers.insert("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        assert_eq!(r.client_address(&ClientAddressRule::LambdaContext), "unknown");
+        let v2 = r#"{"http":{"method":"POST","sourceIp":"203.0.113.9"},"requestId":"x"}"#;
+        r.headers.insert("x-amzn-request-context", v2.parse().unwrap());
+        assert_eq!(r.client_address(&ClientAddressRule::LambdaContext), "203.0.113.9");
+        let v1 = r#"{"identity":{"sourceIp":"198.51.100.4"}}"#;
+        r.headers.insert("x-amzn-request-context", v1.parse().unwrap());
+        assert_eq!(r.client_address(&ClientAddressRule::LambdaContext), "198.51.100.4");
     }
 
     #[test]

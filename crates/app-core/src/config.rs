@@ -1,6 +1,7 @@
 //! Configuration from environment variables, with AWS's own names where AWS has one, so the same
 //! component runs under Spin (`environment`, `spin up --env`) and wasmtime (`--env`).
 
+use crate::api::ClientAddressRule;
 use crate::aws::dynamodb::DynamoDb;
 use crate::aws::sagemaker::{ModelParams, PayloadFormat, SageMakerRuntime};
 use crate::aws::ses::Ses;
@@ -22,11 +23,8 @@ pub struct Config {
     pub access_tokens: AccessTokens,
     pub refresh_ttl_seconds: u64,
     pub throttle: ThrottleRules,
-    /// Header carrying the client address chain (`X-Forwarded-For` style).
-    pub client_ip_header: String,
-    /// How many entries from the right of that header were added by proxies we trust; the entry
-    /// they name is the client address (1: API Gateway, or the local gateway).
-    pub client_ip_hops: usize,
+    /// Where the client address (the subject of per-address limits) comes from.
+    pub client_address: ClientAddressRule,
     pub cors_allowed_origins: Vec<String>,
     /// The chat settings; an error here only stops the chat routes.
     pub chat: Result<ChatConfig, String>,
@@ -80,7 +78,10 @@ impl Config {
     /// Reads the configuration through `var` (normally `std::env::var`). Refuses to build one
     /// with missing credentials or an unusable token signing key.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &str| {
+            debug_assert!(crate::settings::is_setting(name), "{name} is not in settings::SETTINGS");
+            var(name).filter(|v| !v.trim().is_empty())
+        };
         let or = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
         let number = |name: &str, default: u64| -> Result<u64, String> {
             match get(name) {
@@ -199,8 +200,17 @@ impl Config {
             access_tokens,
             refresh_ttl_seconds: number("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             throttle,
-            client_ip_header: or("CLIENT_IP_HEADER", "x-forwarded-for").to_ascii_lowercase(),
-            client_ip_hops: number("CLIENT_IP_HOPS", 1)?.max(1) as usize,
+            client_address: match or("CLIENT_IP_SOURCE", "peer").as_str() {
+                "peer" => ClientAddressRule::Peer,
+                "forwarded" => ClientAddressRule::Forwarded {
+                    header: or("CLIENT_IP_HEADER", "x-forwarded-for").to_ascii_lowercase(),
+                    hops: number("CLIENT_IP_HOPS", 1)?.max(1) as usize,
+                },
+                "lambda" => ClientAddressRule::LambdaContext,
+                other => {
+                    return Err(format!("CLIENT_IP_SOURCE must be peer, forwarded or lambda, not {other:?}"))
+                }
+            },
             cors_allowed_origins: get("CORS_ALLOWED_ORIGINS")
                 .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod one_use_tokens;
 pub mod permissions;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 pub mod throttle;
 pub mod tokens;

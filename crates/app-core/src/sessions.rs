@@ -76,7 +76,7 @@ pub async fn login<T: Transport>(
     let config = services.config;
     let now = request.received_at;
     let t = unix_seconds(now);
-    let address = request.client_address(&config.client_ip_header, config.client_ip_hops);
+    let address = request.client_address(&config.client_address);
     let keys = config.throttle.keys(email.as_str(), &address, t);
     let (attempt, user) =
         futures::join!(services.count_password_attempt(&keys, now), services.find_user(email.as_str(), now));

@@ -64,8 +64,13 @@ proptest! {
     fn request_headers(value in "\\PC{0,100}") {
         let r = request("application/json", vec![], &[("authorization", value.clone()), ("x-forwarded-for", value.clone()), ("origin", value)]);
         let _ = r.bearer_token();
-        let address = r.client_address("x-forwarded-for", 1);
-        prop_assert!(address.len() <= 64);
+        for rule in [
+            app_core::api::ClientAddressRule::Forwarded { header: "x-forwarded-for".into(), hops: 1 },
+            app_core::api::ClientAddressRule::Peer,
+            app_core::api::ClientAddressRule::LambdaContext,
+        ] {
+            prop_assert!(r.client_address(&rule).len() <= 64);
+        }
     }
 
     #[test]

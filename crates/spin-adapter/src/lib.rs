@@ -325,7 +325,7 @@ fn log(
     response: &ApiResponse,
     started: Instant,
 ) {
-    let line = serde_json::json!({
+    let mut line = serde_json::json!({
         "component": component,
         "request_id": request_id,
         "method": method.as_str(),
@@ -335,5 +335,12 @@ fn log(
         "detail": response.log_detail,
         "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
     });
+    if path == "/health" {
+        // Which settings reached the component (names only, never values): the health check is
+        // the Lambda Web Adapter's readiness check, so each new instance logs this once.
+        let given: Vec<&str> =
+            app_core::settings::SETTINGS.iter().copied().filter(|n| std::env::var_os(n).is_some()).collect();
+        line["settings"] = serde_json::json!(given);
+    }
     eprintln!("{line}");
 }
