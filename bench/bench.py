@@ -120,7 +120,7 @@ def forgot_timing(rounds: int) -> list[str]:
                 bodies.add(body)
                 (unknown if kind == "unknown" else known).append(ms)
         mails = json.loads(urllib.request.urlopen(urls["mail"] + "/store", timeout=10).read())["emails"]
-        sent = sum(1 for m in mails if email in m["destination"]["to"])
+        sent = sum(1 for m in mails if email in m["destination"]["to"] and m["subject"] == "Reset your password")
     finally:
         proc.terminate()
         proc.wait()
