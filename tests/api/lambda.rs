@@ -51,9 +51,25 @@ fn settings() -> Value {
 }
 
 fn functions() -> Option<&'static Functions> {
-    static FUNCTIONS: OnceLock<Option<Functions>> = OnceLock::new();
-    FUNCTIONS
-        .get_or_init(|| {
+    // Started once; a failure to start is kept and reported by every test (not retried).
+    static FUNCTIONS: OnceLock<Result<Option<Functions>, String>> = OnceLock::new();
+    let started = FUNCTIONS.get_or_init(|| {
+        std::panic::catch_unwind(start).map_err(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or(e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        })
+    });
+    match started {
+        Ok(functions) => functions.as_ref(),
+        Err(why) => panic!("the functions did not start: {why}"),
+    }
+}
+
+fn start() -> Option<Functions> {
+    {
+        {
             if runtime() != Runtime::Spin {
                 eprintln!(
                     "SKIPPED: lambda (the emulated functions run Spin; this run is under {:?})",
@@ -95,8 +111,8 @@ fn functions() -> Option<&'static Functions> {
             }
             assert!(urls.len() >= 4, "lambda-local did not start the functions: see {}", log_file.display());
             Some(Functions { urls, log_file, _child: child, _stack: app })
-        })
-        .as_ref()
+        }
+    }
 }
 
 /// An API Gateway HTTP API payload-2.0 event as API Gateway sends it to a function.
@@ -242,17 +258,12 @@ fn errors_cors_and_request_ids_are_the_apis() {
     assert_eq!((unauth.status, unauth.body["error"]["code"].as_str()), (401, Some("invalid_token")));
     let method = api(f, "PUT", "/login", &[], None);
     assert_eq!(method.status, 405);
-    let cors = api(
-        f,
-        "GET",
-        "/health",
-        &[("origin", "https://app.example"), ("x-request-id", "lambda-req-1")],
-        None,
-    );
-    assert_eq!(cors.status, 200);
-    assert_eq!(cors.headers["access-control-allow-origin"], "https://app.example");
+    let cors =
+        api(f, "GET", "/me", &[("origin", "https://app.example"), ("x-request-id", "lambda-req-1")], None);
+    assert_eq!(cors.status, 401);
+    assert_eq!(cors.headers["access-control-allow-origin"], "https://app.example", "{}", cors.headers);
     assert_eq!(cors.headers["x-request-id"], "lambda-req-1");
-    let other = api(f, "GET", "/health", &[("origin", "https://evil.example")], None);
+    let other = api(f, "GET", "/me", &[("origin", "https://evil.example")], None);
     assert!(other.headers.get("access-control-allow-origin").is_none());
 }
 
