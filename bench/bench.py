@@ -8,6 +8,8 @@ Markdown table to bench/results/<name>.md.
     scripts/bench perf [--rounds N]      login vs floor and peer, health vs hello, throughput, size, cold start
     scripts/bench soak [--rounds SECONDS] mixed load for SECONDS (default 60), errors and memory
     scripts/bench faults                 DynamoDB and the model fail mid-run; exits 1 if anything is lost
+    scripts/bench model-quality [--system TEXT] [--server PATH] [--model-arg=--flag=value ...]
+                                         the real local model on fixed prompts: accuracy, looping, leakage
 
 login-timing: mean login time for an unknown email vs a known email with a wrong password,
 interleaved, through the real stack (gateway -> wasm component -> DynamoDB Local). Their ratio
@@ -35,7 +37,9 @@ def start_stack(*extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts/devstack.py"), "up", "--port", "0", "--dynamodb-in-memory",
          "--dynamodb-port", "0", "--model-port", "0", "--model-deterministic", "--runner", "wasmtime",
-         "--exit-with-parent", "--env", "CLIENT_IP_HOPS=2", *extra],
+         "--exit-with-parent", "--env", "CLIENT_IP_HOPS=2",
+         # Benchmarks send far more chat messages per user than a day's quota allows.
+         "--env", "CHAT_DAILY_MESSAGES=1000000000", "--env", "CHAT_DAILY_TOKENS=1000000000000", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     urls = {}
     for line in proc.stdout:
@@ -206,10 +210,21 @@ def chat_overhead(rounds: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", choices=["login-timing", "forgot-timing", "chat-overhead", "perf", "soak", "faults"])
+    p.add_argument("name", choices=["login-timing", "forgot-timing", "chat-overhead", "perf", "soak", "faults", "model-quality"])
     p.add_argument("--rounds", type=int, default=100)
+    p.add_argument("--system", default=None, help="model-quality: system prompt (default: the chat component's; none: no system prompt)")
+    p.add_argument("--server", default="model-endpoint/server.mjs", help="model-quality: the endpoint to measure (a path in the repository)")
+    p.add_argument("--model-arg", action="append", default=[], help="model-quality: extra argument for model-endpoint/server.mjs")
     args = p.parse_args()
-    if args.name == "perf":
+    command_extra = ""
+    if args.name == "model-quality":
+        from model_quality import model_quality, SYSTEM_PROMPT
+        system = SYSTEM_PROMPT if args.system is None else args.system
+        run = lambda _rounds: model_quality(args.server, args.model_arg, system)
+        command_extra = ("" if args.server == "model-endpoint/server.mjs" else f" --server {args.server}") + \
+            "".join(f" --model-arg={a}" for a in args.model_arg) + \
+            ("" if args.system is None else f" --system {json.dumps(args.system)}")
+    elif args.name == "perf":
         from perf import perf as run
     elif args.name == "faults":
         from faults import faults as run
@@ -220,7 +235,8 @@ def main() -> None:
         run = {"login-timing": login_timing, "forgot-timing": forgot_timing, "chat-overhead": chat_overhead}[args.name]
     lines = run(args.rounds)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = f"scripts/bench {args.name}" + ("" if args.name == "faults" else f" --rounds {args.rounds}")
+    command = f"scripts/bench {args.name}" + ("" if args.name in ("faults", "model-quality") else f" --rounds {args.rounds}") \
+        + command_extra
     block = "\n".join([f"## {stamp}", "", f"`{command}` (2-core machine, loopback)", "", *lines, "", ""])
     print(block)
     out = RESULTS / f"{args.name}.md"

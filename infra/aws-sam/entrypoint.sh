@@ -26,6 +26,7 @@ MODEL_SYSTEM_PROMPT MODEL_TIMEOUT_MS CHAT_HISTORY_TURNS CHAT_HISTORY_CHARS CHAT_
 AWS_ENDPOINT_URL_SES TOKENS_TABLE MAIL_FROM APP_BASE_URL MAIL_TIMEOUT_MS REQUIRE_VERIFIED_EMAIL
 VERIFY_TOKEN_TTL_SECONDS RESET_TOKEN_TTL_SECONDS FORGOT_MIN_MS FORGOT_PER_ADDRESS FORGOT_PER_EMAIL
 RESEND_PER_ACCOUNT
+MODEL_MAX_INPUT_TOKENS MODEL_MAX_TOTAL_TOKENS CHAT_DAILY_MESSAGES CHAT_DAILY_TOKENS
 "
 
 app=/app
@@ -92,6 +93,7 @@ set -- spin up --from "$run/spin.toml" --listen "127.0.0.1:${AWS_LWA_PORT:-8080}
   --state-dir "$run/state" --cache "$run/wasmtime-cache.toml"
 if [ "$cache" = "$cache_image" ]; then
   # Spin compiles the component before it starts serving: wait for that, then stop.
+  : > "$run/precompile.log"
   "$@" > "$run/precompile.log" 2>&1 & pid=$!
   i=0
   until grep -q '^Serving' "$run/precompile.log" || [ $i -ge 1200 ]; do

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chat;
+mod chat_manage;
 mod client_address;
 mod connections;
 mod errors;

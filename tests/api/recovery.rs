@@ -282,17 +282,19 @@ fn deletion_leaves_nothing_of_the_account_in_any_table() {
     assert_eq!(app.post_json("/password/forgot", &json!({"email": email})).status, 202); // a reset token
     assert!(app.mail_tokens_of(&user_id) >= 2);
     assert_eq!(app.conversation_items(&user_id).len(), 7, "two summaries, five turns");
+    let counters: Vec<_> =
+        app.items_mentioning(&user_id).into_iter().filter(|(t, _)| t == "throttle").collect();
+    assert_eq!(counters.len(), 1, "today's chat usage counter: {counters:?}");
 
     let wrong = app.call("DELETE", "/me", Some(&access), &json!({"password": "not it at all"}), None);
     assert_eq!(wrong.status, 401);
     let gone = app.call("DELETE", "/me", Some(&access), &json!({"password": password}), None);
     assert_eq!(gone.status, 204, "{}", gone.text);
 
-    let left: Vec<_> = [user_id.as_str(), email.as_str()]
-        .iter()
-        .flat_map(|needle| app.items_mentioning(needle))
-        .filter(|(table, _)| table != "throttle")
-        .collect();
+    // Every table, the throttle table included: its login counters hold only hashes, and the
+    // daily chat counters (keyed by the user id) are deleted with the account.
+    let left: Vec<_> =
+        [user_id.as_str(), email.as_str()].iter().flat_map(|needle| app.items_mentioning(needle)).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     // The old access token works nowhere and writes nothing.
     let late = app.chat(&access, &json!({"message": "hello?"}), "application/json");

@@ -3,14 +3,16 @@
 //! `POST /password/reset`. It is the only component that sends mail.
 
 use crate::api::{ApiError, ApiRequest, ApiResponse};
-use crate::aws::dynamodb::UserItem;
+use crate::aws::dynamodb::{DynamoError, ThrottleCounters, UserItem};
 use crate::aws::ses::Mail;
+use crate::conversations;
 use crate::domain::{Email, Password, PasswordHash, UserId};
 use crate::one_use_tokens::{MailToken, MailTokens, Purpose, TokenItem};
 use crate::store::{Services, StoreError};
 use crate::throttle::Decision;
 use crate::tokens::{unix_seconds, AccessClaims};
 use crate::transport::Transport;
+use crate::usage::UsageCounters;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -284,8 +286,16 @@ pub async fn delete_me<T: Transport>(
     }
     services.delete_sessions(&user.id, None, now).await?;
     services.delete_mail_tokens(&user.id, now).await?;
-    // TODO(lead, merge with branch `chat`): call the conversations module's delete-all function.
-    services.delete_conversations(&user.id, now).await?;
+    let user_id = UserId::parse(&user.id)
+        .ok_or_else(|| StoreError::Dynamo(DynamoError::Malformed("user id is not a UUID".into())))?;
+    let conversations_table = &services.config.conversations_table;
+    conversations::delete_all_conversations_of_user(services, conversations_table, &user_id, now).await?;
+    // The daily chat counters (today's and yesterday's; older ones have expired).
+    for key in UsageCounters::keys_of_user(&user_id, unix_seconds(now)) {
+        services
+            .dynamodb("DeleteItem", &ThrottleCounters::delete(&services.config.throttle_table, &key), now)
+            .await?;
+    }
     match services.dynamodb("DeleteItem", &UserItem::delete(users, &user.email, &user.id), now).await {
         Ok(_) => {}
         Err(e) if e.is_conditional_check_failed() => return Err(ApiError::InvalidToken),

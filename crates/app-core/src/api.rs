@@ -12,6 +12,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct ApiRequest {
     pub method: http::Method,
     pub path: String,
+    /// The raw query string (without `?`; empty when there is none).
+    pub query: String,
     pub headers: http::HeaderMap,
     pub body: Vec<u8>,
     pub received_at: SystemTime,
@@ -92,6 +94,55 @@ impl ApiRequest {
     pub fn origin(&self) -> Option<&str> {
         self.header("origin")
     }
+
+    /// The query parameters, percent-decoded; refuses names outside `allowed`, repeated names,
+    /// and undecodable or oversized strings with 400 `invalid_query`.
+    pub fn query_params(&self, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+        if self.query.len() > 1024 {
+            return Err(ApiError::InvalidQuery("query string is too long".into()));
+        }
+        let mut out: Vec<(String, String)> = Vec::new();
+        for pair in self.query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (name, value) = (percent_decode(name)?, percent_decode(value)?);
+            if !allowed.contains(&name.as_str()) {
+                return Err(ApiError::InvalidQuery(format!(
+                    "unknown query parameter {name:?} (allowed: {})",
+                    allowed.join(", ")
+                )));
+            }
+            if out.iter().any(|(n, _)| *n == name) {
+                return Err(ApiError::InvalidQuery(format!("query parameter {name:?} given twice")));
+            }
+            out.push((name, value));
+        }
+        Ok(out)
+    }
+}
+
+fn percent_decode(raw: &str) -> Result<String, ApiError> {
+    let bad = || ApiError::InvalidQuery("query string is not valid percent-encoded UTF-8".into());
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3).ok_or_else(bad)?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
 }
 
 /// Where the client address comes from: only from something the client cannot write.
@@ -113,7 +164,7 @@ pub enum ClientAddressRule {
 pub mod cors {
     use super::{ApiRequest, ApiResponse};
 
-    const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
+    const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
     const ALLOW_HEADERS: &str = "authorization, content-type, x-request-id, accept";
     const EXPOSE_HEADERS: &str = "x-request-id, retry-after";
 
@@ -235,6 +286,14 @@ pub enum ApiError {
     InvalidEmailToken,
     #[error("this email address is already verified")]
     EmailAlreadyVerified,
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("the cursor is not one this listing returned")]
+    InvalidCursor,
+    #[error("{0}")]
+    InvalidTitle(String),
+    #[error("daily chat quota reached; retry after {retry_after} seconds")]
+    QuotaExceeded { retry_after: u64 },
 }
 
 impl ApiError {
@@ -259,6 +318,8 @@ impl ApiError {
             ApiError::EmailNotVerified => 403,
             ApiError::InvalidEmailToken => 400,
             ApiError::EmailAlreadyVerified => 409,
+            ApiError::InvalidQuery(_) | ApiError::InvalidCursor | ApiError::InvalidTitle(_) => 400,
+            ApiError::QuotaExceeded { .. } => 429,
         }
     }
 
@@ -288,6 +349,10 @@ impl ApiError {
             ApiError::EmailNotVerified => "email_not_verified",
             ApiError::InvalidEmailToken => "invalid_email_token",
             ApiError::EmailAlreadyVerified => "email_already_verified",
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::InvalidCursor => "invalid_cursor",
+            ApiError::InvalidTitle(_) => "invalid_title",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
         }
     }
 
@@ -305,7 +370,7 @@ impl ApiError {
         }
         match self {
             ApiError::MethodNotAllowed { allow } => response.headers.push(("allow".into(), allow)),
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } | ApiError::QuotaExceeded { retry_after } => {
                 response.headers.push(("retry-after".into(), retry_after.to_string()))
             }
             ApiError::InvalidToken => response.headers.push(("www-authenticate".into(), "Bearer".into())),
@@ -333,6 +398,7 @@ mod tests {
         ApiRequest {
             method: http::Method::POST,
             path: "/register".into(),
+            query: String::new(),
             headers,
             body: body.to_vec(),
             received_at: SystemTime::now(),
@@ -417,6 +483,23 @@ mod tests {
         r.headers.insert("origin", "https://evil.example".parse().unwrap());
         let refused = cors::preflight(&origins, &r);
         assert!(!refused.headers.iter().any(|(k, _)| k == "access-control-allow-origin"));
+    }
+
+    #[test]
+    fn query_parameters() {
+        let mut r = request("application/json", b"");
+        r.query = "limit=5&cursor=a%2Bb%3D".into();
+        assert_eq!(
+            r.query_params(&["limit", "cursor"]).unwrap(),
+            vec![("limit".into(), "5".into()), ("cursor".into(), "a+b=".into())]
+        );
+        for bad in ["x=1", "limit=1&limit=2", "limit=%zz", "limit=%ff", "cursor=%4"] {
+            r.query = bad.into();
+            let e = r.query_params(&["limit", "cursor"]).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_query"), "{bad}");
+        }
+        r.query = String::new();
+        assert!(r.query_params(&["limit"]).unwrap().is_empty());
     }
 
     #[test]

@@ -67,6 +67,19 @@ pub struct ChatConfig {
     pub history_chars: usize,
     pub max_message_chars: usize,
     pub table: String,
+    /// The endpoint's input limit in tokens (TGI `MAX_INPUT_LENGTH`) and its limit on input plus
+    /// new tokens (`MAX_TOTAL_TOKENS`): the prompt is kept within both, `max_new_tokens` included.
+    pub max_input_tokens: u64,
+    pub max_total_tokens: u64,
+    /// Per-user daily quotas (`CHAT_DAILY_MESSAGES`, `CHAT_DAILY_TOKENS`).
+    pub daily: crate::usage::DailyLimits,
+}
+
+impl ChatConfig {
+    /// The most prompt tokens (estimated) a request may carry.
+    pub fn input_budget(&self) -> u64 {
+        self.max_input_tokens.min(self.max_total_tokens.saturating_sub(u64::from(self.params.max_new_tokens)))
+    }
 }
 
 fn is_loopback(url: &str) -> bool {
@@ -181,6 +194,12 @@ impl Config {
                 history_chars: number("CHAT_HISTORY_CHARS", 6_000)? as usize,
                 max_message_chars: number("CHAT_MAX_MESSAGE_CHARS", 4_000)? as usize,
                 table: or("CONVERSATIONS_TABLE", "conversations"),
+                max_input_tokens: number("MODEL_MAX_INPUT_TOKENS", 4096)?,
+                max_total_tokens: number("MODEL_MAX_TOTAL_TOKENS", 6144)?,
+                daily: crate::usage::DailyLimits {
+                    messages: number("CHAT_DAILY_MESSAGES", 200)?,
+                    tokens: number("CHAT_DAILY_TOKENS", 200_000)?,
+                },
             })
         })();
         Ok(Config {
@@ -299,6 +318,18 @@ pub(crate) mod tests {
         assert_eq!(c.sagemaker.base_url, "https://runtime.sagemaker.eu-central-1.amazonaws.com");
         assert_eq!(c.format, PayloadFormat::Messages);
         assert_eq!(c.params.max_new_tokens, 256);
+        assert_eq!(c.input_budget(), 4096);
+        assert_eq!(c.daily, crate::usage::DailyLimits { messages: 200, tokens: 200_000 });
+        let small = Config::from_vars(vars(&[
+            ("SAGEMAKER_ENDPOINT_NAME", "llm"),
+            ("MODEL_MAX_INPUT_TOKENS", "1536"),
+            ("MODEL_MAX_TOTAL_TOKENS", "2048"),
+            ("MODEL_MAX_NEW_TOKENS", "600"),
+        ]))
+        .unwrap()
+        .chat
+        .unwrap();
+        assert_eq!(small.input_budget(), 1448, "input + max_new_tokens stays within the total");
         let bad =
             Config::from_vars(vars(&[("SAGEMAKER_ENDPOINT_NAME", "llm"), ("MODEL_TEMPERATURE", "hot")]));
         assert!(bad.unwrap().chat.is_err());

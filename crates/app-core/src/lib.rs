@@ -7,6 +7,7 @@ pub mod api;
 pub mod aws;
 pub mod chat;
 pub mod config;
+pub mod conversations;
 pub mod domain;
 pub mod mail;
 pub mod one_use_tokens;
@@ -17,6 +18,7 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 pub mod transport;
+pub mod usage;
 
 pub use api::{ApiError, ApiRequest, ApiResponse};
 pub use config::Config;

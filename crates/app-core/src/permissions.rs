@@ -59,7 +59,7 @@ pub const LOGIN: &[Access] = &[
     on(Table::Sessions, "UpdateItem"),
 ];
 
-/// chat: `POST /chat`, `GET /conversations`, `GET /conversations/{id}`.
+/// chat: `POST /chat`, `GET /conversations`, `GET|PATCH|DELETE /conversations/{id}`, `GET /usage`.
 pub const CHAT: &[Access] = &[
     on(Table::Conversations, "GetItem"),
     on(Table::Conversations, "Query"),
@@ -70,6 +70,12 @@ pub const CHAT: &[Access] = &[
     // when that check fails the user is read once to tell why.
     on(Table::Users, "ConditionCheckItem"),
     on(Table::Users, "GetItem"),
+    // DELETE /conversations/{id}: the summary, then the turns in batches.
+    on(Table::Conversations, "DeleteItem"),
+    on(Table::Conversations, "BatchWriteItem"),
+    // Daily quotas (app_core::usage): admitted and corrected with UpdateItem, shown with GetItem.
+    on(Table::Throttle, "UpdateItem"),
+    on(Table::Throttle, "GetItem"),
 ];
 
 /// SageMaker Runtime actions of the chat component, on its one endpoint.

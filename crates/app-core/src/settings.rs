@@ -58,6 +58,10 @@ pub const SETTINGS: &[&str] = &[
     "FORGOT_PER_ADDRESS",
     "FORGOT_PER_EMAIL",
     "RESEND_PER_ACCOUNT",
+    "MODEL_MAX_INPUT_TOKENS",
+    "MODEL_MAX_TOTAL_TOKENS",
+    "CHAT_DAILY_MESSAGES",
+    "CHAT_DAILY_TOKENS",
 ];
 
 pub fn is_setting(name: &str) -> bool {
@@ -90,6 +94,7 @@ mod tests {
                     n if n.ends_with("_HOPS") || n.ends_with("_TURNS") || n.ends_with("_CHARS") => "5",
                     "MODEL_MAX_NEW_TOKENS" | "REGISTRATIONS_PER_ADDRESS" => "5",
                     "FORGOT_PER_ADDRESS" | "FORGOT_PER_EMAIL" | "RESEND_PER_ACCOUNT" => "5",
+                    n if n.ends_with("_TOKENS") || n.ends_with("_MESSAGES") => "5000",
                     _ => "x",
                 }
                 .to_owned(),

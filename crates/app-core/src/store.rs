@@ -2,7 +2,7 @@
 //! operations the use cases need.
 
 use crate::api::ApiError;
-use crate::aws::dynamodb::{Conversations, DynamoError, SessionItem, ThrottleCounters, UserItem};
+use crate::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
 use crate::aws::ses::{Mail, MailError, Ses};
 use crate::config::Config;
 use crate::domain::PasswordHasher;
@@ -48,6 +48,14 @@ impl StoreError {
     pub fn is_conditional_check_failed(&self) -> bool {
         matches!(self, StoreError::Dynamo(DynamoError::ConditionalCheckFailed))
     }
+
+    /// A write that lost a race: its condition failed, or another transaction held the item.
+    pub fn is_write_conflict(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Dynamo(DynamoError::ConditionalCheckFailed | DynamoError::TransactionConflict)
+        )
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -60,7 +68,7 @@ impl From<StoreError> for ApiError {
 const MAX_ATTEMPTS: u32 = 3;
 
 /// The wait before attempt `attempt + 1`: 25 ms doubled per attempt, plus up to 25 ms of jitter.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let jitter = u64::from(OsRng.next_u32() % 25);
     Duration::from_millis(25 * (1 << (attempt - 1)) + jitter)
 }
@@ -276,34 +284,6 @@ impl<T: Transport> Services<'_, T> {
             let found = self.dynamodb("Query", &q, now).await?;
             for hash in MailTokens::hashes_from_query(&found)? {
                 self.dynamodb("DeleteItem", &MailTokens::delete(table, &hash), now).await?;
-            }
-            query = SessionItem::next_page(&q, &found)?;
-        }
-        Ok(())
-    }
-
-    /// Deletes every conversation summary and turn of a user, all pages.
-    // TODO(lead, merge with branch `chat`): replace with the conversations home module's
-    // delete-all function once it lands (see `Conversations::all_keys_of_user`).
-    pub async fn delete_conversations(&self, user_id: &str, now: SystemTime) -> Result<(), StoreError> {
-        let table = self.config.conversations_table.clone();
-        let mut query = Some(Conversations::all_keys_of_user(&table, user_id));
-        while let Some(q) = query {
-            let found = self.dynamodb("Query", &q, now).await?;
-            for chunk in Conversations::sort_keys_from_query(&found)?.chunks(25) {
-                let mut batch = Some(Conversations::delete_batch(&table, user_id, chunk));
-                let mut attempt = 0;
-                while let Some(b) = batch {
-                    attempt += 1;
-                    let written = self.dynamodb("BatchWriteItem", &b, now).await?;
-                    batch = Conversations::unprocessed_writes(&written)?;
-                    if batch.is_some() {
-                        if attempt >= 5 {
-                            return Err(DynamoError::Throttled("items left unprocessed".into()).into());
-                        }
-                        self.transport.sleep(backoff(attempt)).await;
-                    }
-                }
             }
             query = SessionItem::next_page(&q, &found)?;
         }

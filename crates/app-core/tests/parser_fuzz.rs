@@ -2,8 +2,10 @@
 //! refuses or returns a well-formed value.
 
 use app_core::api::{ApiRequest, MAX_BODY_BYTES};
-use app_core::aws::dynamodb::{Conversations, DynamoError, SessionItem, ThrottleCounters, UserItem};
+use app_core::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
 use app_core::aws::sagemaker::{parse_error, parse_reply, ModelStreamDecoder, PayloadFormat};
+use app_core::conversations::{Conversations, Cursor};
+use app_core::domain::ConversationId;
 use app_core::tokens::{AccessTokens, RefreshToken};
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,6 +23,7 @@ fn request(content_type: &str, body: Vec<u8>, headers: &[(&'static str, String)]
     ApiRequest {
         method: http::Method::POST,
         path: "/x".into(),
+        query: String::new(),
         headers: map,
         body,
         received_at: SystemTime::now(),
@@ -95,6 +98,16 @@ proptest! {
         let _ = Conversations::from_get_response(&body);
         let _ = Conversations::from_list_response(&body);
         let _ = Conversations::turns_from_response(&body);
+        let _ = Conversations::from_update_response(&body);
+        let _ = Conversations::keys_from_response(&body);
+        let _ = Conversations::unprocessed_deletes(&body, "conversations");
+        let _ = app_core::usage::UsageCounters::from_get_response(&body);
+        let text = String::from_utf8_lossy(&body);
+        let _ = Cursor::parse_list(&text);
+        if let Some(id) = ConversationId::parse("0191c1d2-7e3a-7b4c-8d5e-6f708192a3b4") {
+            let _ = Cursor::parse_turns(&text, &id);
+        }
+        let _ = ConversationId::parse(&text);
     }
 
     #[test]

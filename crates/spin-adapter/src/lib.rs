@@ -189,6 +189,7 @@ where
         Ok(body) => Ok(ApiRequest {
             method: parts.method,
             path: path.clone(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
             headers: parts.headers,
             body: body.to_vec(),
             received_at: SystemTime::now(),

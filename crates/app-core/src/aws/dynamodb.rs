@@ -413,195 +413,15 @@ impl ThrottleCounters {
     }
 }
 
-/// One turn of a conversation: the user's message and the model's reply, stored together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TurnItem {
-    pub seq: u64,
-    pub user_message: String,
-    pub reply: String,
-    pub created_at: u64,
-}
-
-/// A conversation's summary row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConversationItem {
-    pub id: String,
-    pub title: String,
-    pub created_at: u64,
-    pub updated_at: u64,
-    pub turns: u64,
-}
-
-/// The conversations table: partition `user_id` (so every read is scoped to its owner), sort key
-/// `sk` = `conv#<id>` for the summary and `turn#<id>#<seq, 8 digits>` for each turn.
-pub struct Conversations;
-
-impl Conversations {
-    fn meta_key(user_id: &str, id: &str) -> Value {
-        json!({"user_id": {"S": user_id}, "sk": {"S": format!("conv#{id}")}})
-    }
-
-    fn turn_sk(id: &str, seq: u64) -> String {
-        format!("turn#{id}#{seq:08}")
-    }
-
-    pub fn get(table: &str, user_id: &str, id: &str) -> Value {
-        json!({"TableName": table, "Key": Self::meta_key(user_id, id), "ConsistentRead": true})
-    }
-
-    pub fn from_get_response(body: &[u8]) -> Result<Option<ConversationItem>, DynamoError> {
-        let v = parse_body(body)?;
-        v.get("Item").map(Self::conversation).transpose()
-    }
-
-    fn conversation(item: &Value) -> Result<ConversationItem, DynamoError> {
-        let sk = string_attr(item, "sk")?;
-        Ok(ConversationItem {
-            id: sk.trim_start_matches("conv#").to_owned(),
-            title: string_attr(item, "title").unwrap_or_default(),
-            created_at: number_attr(item, "created_at").unwrap_or(0),
-            updated_at: number_attr(item, "updated_at").unwrap_or(0),
-            turns: number_attr(item, "turns").unwrap_or(0),
-        })
-    }
-
-    /// The user's conversations, newest first by id order is not meaningful, so the caller sorts.
-    pub fn list(table: &str, user_id: &str) -> Value {
-        json!({
-            "TableName": table,
-            "KeyConditionExpression": "user_id = :u AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":u": {"S": user_id}, ":p": {"S": "conv#"}},
-        })
-    }
-
-    pub fn from_list_response(body: &[u8]) -> Result<Vec<ConversationItem>, DynamoError> {
-        let v = parse_body(body)?;
-        v["Items"]
-            .as_array()
-            .map(|a| a.iter().map(Self::conversation).collect())
-            .unwrap_or_else(|| Ok(vec![]))
-    }
-
-    /// Turns of a conversation: the newest `limit` (newest first) or, with no limit, all in order.
-    pub fn turns(table: &str, user_id: &str, id: &str, newest: Option<u32>) -> Value {
-        let mut q = json!({
-            "TableName": table,
-            "KeyConditionExpression": "user_id = :u AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":u": {"S": user_id}, ":p": {"S": format!("turn#{id}#")}},
-            "ConsistentRead": true,
-        });
-        if let Some(limit) = newest {
-            q["ScanIndexForward"] = json!(false);
-            q["Limit"] = json!(limit);
-        }
-        q
-    }
-
-    pub fn turns_from_response(body: &[u8]) -> Result<Vec<TurnItem>, DynamoError> {
-        let v = parse_body(body)?;
-        let items = v["Items"].as_array().cloned().unwrap_or_default();
-        items
-            .iter()
-            .map(|i| {
-                Ok(TurnItem {
-                    seq: number_attr(i, "seq").unwrap_or(0),
-                    user_message: string_attr(i, "user_message")?,
-                    reply: string_attr(i, "reply")?,
-                    created_at: number_attr(i, "created_at").unwrap_or(0),
-                })
-            })
-            .collect()
-    }
-
-    // TODO(lead, merge with branch `chat`): the chat engineer writes the conversations table's
-    // delete-all-of-a-user function here; this minimal version (keys of every item of the user,
-    // all pages, then BatchWriteItem deletes) exists so `DELETE /me` can delete conversations
-    // before that lands. Keep one of the two. Call site: `accounts::delete_me` via
-    // `Services::delete_conversations`.
-    /// Every item key of one user (summaries and turns), one page.
-    pub fn all_keys_of_user(table: &str, user_id: &str) -> Value {
-        json!({
-            "TableName": table,
-            "KeyConditionExpression": "user_id = :u",
-            "ExpressionAttributeValues": {":u": {"S": user_id}},
-            "ProjectionExpression": "user_id, sk",
-            "ConsistentRead": true,
-        })
-    }
-
-    /// The `sk`s of a key query's page.
-    pub fn sort_keys_from_query(body: &[u8]) -> Result<Vec<String>, DynamoError> {
-        let v = parse_body(body)?;
-        v["Items"].as_array().map(|a| a.iter().map(|i| string_attr(i, "sk")).collect()).unwrap_or(Ok(vec![]))
-    }
-
-    /// BatchWriteItem deleting up to 25 items of one user.
-    pub fn delete_batch(table: &str, user_id: &str, sort_keys: &[String]) -> Value {
-        let requests: Vec<Value> = sort_keys
-            .iter()
-            .map(|sk| json!({"DeleteRequest": {"Key": {"user_id": {"S": user_id}, "sk": {"S": sk}}}}))
-            .collect();
-        json!({"RequestItems": {table: requests}})
-    }
-
-    /// What a BatchWriteItem left undone, as the next request to send.
-    pub fn unprocessed_writes(body: &[u8]) -> Result<Option<Value>, DynamoError> {
-        let v = parse_body(body)?;
-        Ok(v.get("UnprocessedItems")
-            .filter(|u| u.as_object().is_some_and(|o| !o.is_empty()))
-            .map(|u| json!({"RequestItems": u})))
-    }
-
-    /// One transaction: the turn is written and the summary advanced from `turn.seq - 1` to
-    /// `turn.seq` (created when `turn.seq == 1`), or nothing is written at all.
-    pub fn append_turn(table: &str, user_id: &str, id: &str, title: &str, turn: &TurnItem) -> Value {
-        let put_turn = json!({"Put": {
-            "TableName": table,
-            "Item": {
-                "user_id": {"S": user_id},
-                "sk": {"S": Self::turn_sk(id, turn.seq)},
-                "seq": {"N": turn.seq.to_string()},
-                "user_message": {"S": turn.user_message},
-                "reply": {"S": turn.reply},
-                "created_at": {"N": turn.created_at.to_string()},
-            },
-            "ConditionExpression": "attribute_not_exists(sk)",
-        }});
-        let summary = if turn.seq == 1 {
-            json!({"Put": {
-                "TableName": table,
-                "Item": {
-                    "user_id": {"S": user_id},
-                    "sk": {"S": format!("conv#{id}")},
-                    "title": {"S": title},
-                    "created_at": {"N": turn.created_at.to_string()},
-                    "updated_at": {"N": turn.created_at.to_string()},
-                    "turns": {"N": "1"},
-                },
-                "ConditionExpression": "attribute_not_exists(sk)",
-            }})
-        } else {
-            json!({"Update": {
-                "TableName": table,
-                "Key": Self::meta_key(user_id, id),
-                "UpdateExpression": "SET turns = :seq, updated_at = :now",
-                "ConditionExpression": "turns = :prev",
-                "ExpressionAttributeValues": {
-                    ":seq": {"N": turn.seq.to_string()},
-                    ":prev": {"N": (turn.seq - 1).to_string()},
-                    ":now": {"N": turn.created_at.to_string()},
-                },
-            }})
-        };
-        json!({"TransactItems": [put_turn, summary]})
-    }
-}
-
 /// What a DynamoDB error response means to us.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DynamoError {
     #[error("conditional check failed")]
     ConditionalCheckFailed,
+    /// Another transaction was writing the same item (`TransactionConflict` as a cancellation
+    /// reason, or `TransactionConflictException`): the write lost a race, like a failed condition.
+    #[error("transaction conflict")]
+    TransactionConflict,
     #[error("throttled: {0}")]
     Throttled(String),
     #[error("DynamoDB error {kind}: {message}")]
@@ -611,7 +431,15 @@ pub enum DynamoError {
 }
 
 #[derive(Deserialize)]
+struct CancellationReason {
+    #[serde(rename = "Code")]
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct ErrorBody {
+    #[serde(rename = "CancellationReasons")]
+    cancellation_reasons: Option<Vec<CancellationReason>>,
     #[serde(rename = "__type")]
     kind: Option<String>,
     // AWS uses `message`; DynamoDB Local uses `Message`.
@@ -623,17 +451,41 @@ impl DynamoError {
     /// Interprets a non-2xx DynamoDB response.
     pub fn from_response(status: u16, body: &[u8]) -> DynamoError {
         let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-        let (kind, message) = match parsed {
-            Some(b) => (b.kind.unwrap_or_default(), b.message.unwrap_or_default()),
-            None => (String::new(), String::from_utf8_lossy(body).into_owned()),
+        let (kind, message, reasons) = match parsed {
+            Some(b) => (
+                b.kind.unwrap_or_default(),
+                b.message.unwrap_or_default(),
+                b.cancellation_reasons.map(|r| r.into_iter().filter_map(|r| r.code).collect::<Vec<_>>()),
+            ),
+            None => (String::new(), String::from_utf8_lossy(body).into_owned(), None),
         };
         // `__type` is `com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException`.
         let short = kind.rsplit('#').next().unwrap_or("").to_owned();
         match short.as_str() {
             "ConditionalCheckFailedException" => DynamoError::ConditionalCheckFailed,
-            "TransactionCanceledException" if message.contains("ConditionalCheckFailed") => {
-                DynamoError::ConditionalCheckFailed
+            "TransactionCanceledException" => {
+                // The reasons, one per item: `CancellationReasons[].Code` (AWS), else the list in
+                // the message ("... reasons [None, ConditionalCheckFailed]"; DynamoDB Local).
+                let reasons = reasons.unwrap_or_else(|| {
+                    message
+                        .rsplit_once('[')
+                        .map(|(_, list)| {
+                            list.trim_end_matches(']').split(',').map(|r| r.trim().to_owned()).collect()
+                        })
+                        .unwrap_or_default()
+                });
+                let any = |code: &str| reasons.iter().any(|r| r == code);
+                if any("ConditionalCheckFailed") {
+                    DynamoError::ConditionalCheckFailed
+                } else if any("TransactionConflict") {
+                    DynamoError::TransactionConflict
+                } else if any("ThrottlingError") || any("ProvisionedThroughputExceeded") {
+                    DynamoError::Throttled(message)
+                } else {
+                    DynamoError::Service { status, kind: short, message }
+                }
             }
+            "TransactionConflictException" => DynamoError::TransactionConflict,
             "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" => {
                 DynamoError::Throttled(message)
             }
@@ -739,6 +591,33 @@ mod tests {
         let thr = br#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#;
         assert_eq!(DynamoError::from_response(400, thr), DynamoError::Throttled("slow down".into()));
         let garbage = b"<html>bad gateway</html>";
+        // Transactions: each cancellation reason mapped, from the structured list or the message.
+        let tx = |reasons: &str| {
+            let body = format!(
+                r#"{{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","message":"Transaction cancelled, please refer cancellation reasons for specific reasons [x]","CancellationReasons":[{reasons}]}}"#
+            );
+            DynamoError::from_response(400, body.as_bytes())
+        };
+        assert_eq!(
+            tx(
+                r#"{"Code":"None"},{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"}"#
+            ),
+            DynamoError::ConditionalCheckFailed
+        );
+        assert_eq!(
+            tx(
+                r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}"#
+            ),
+            DynamoError::TransactionConflict
+        );
+        assert!(matches!(tx(r#"{"Code":"ThrottlingError"},{"Code":"None"}"#), DynamoError::Throttled(_)));
+        assert!(matches!(tx(r#"{"Code":"ValidationError"}"#), DynamoError::Service { .. }));
+        let local = br#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]"}"#;
+        assert_eq!(DynamoError::from_response(400, local), DynamoError::TransactionConflict);
+        let local = br#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]"}"#;
+        assert_eq!(DynamoError::from_response(400, local), DynamoError::ConditionalCheckFailed);
+        let conflict = br#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionConflictException","message":"ongoing"}"#;
+        assert_eq!(DynamoError::from_response(400, conflict), DynamoError::TransactionConflict);
         assert!(matches!(DynamoError::from_response(502, garbage), DynamoError::Service { status: 502, .. }));
     }
 }

@@ -88,14 +88,42 @@ pub struct ModelParams {
     pub temperature: f32,
 }
 
-/// ChatML (`<|im_start|>role\ncontent<|im_end|>`), the template of SmolLM2, Qwen and others.
+/// The special-token strings of the ChatML template (and of the other common ones a model
+/// might know). None may reach the prompt from a message's content.
+pub const SPECIAL_TOKENS: &[&str] =
+    &["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|start_header_id|>", "<s>", "</s>"];
+
+/// Makes `content` unable to open or close a turn: every `<|` and `|>` (the delimiters of ChatML-style
+/// special tokens) and the `<s>`/`</s>` markers get a fullwidth bar or a zero-width joiner, so the
+/// text still reads the same but no tokenizer maps it to a special token.
+pub fn neutralise(content: &str) -> String {
+    content
+        .replace("<|", "<\u{ff5c}")
+        .replace("|>", "\u{ff5c}>")
+        .replace("<s>", "<\u{200d}s>")
+        .replace("</s>", "<\u{200d}/s>")
+}
+
+/// ChatML (`<|im_start|>role\ncontent<|im_end|>`), the template of SmolLM2, Qwen and others. Content
+/// is [`neutralise`]d: a message cannot close its turn and open another.
 pub fn render_chatml(messages: &[ChatMessage]) -> String {
     let mut out = String::new();
     for m in messages {
-        out.push_str(&format!("<|im_start|>{}\n{}<|im_end|>\n", m.role.as_str(), m.content));
+        out.push_str(&format!("<|im_start|>{}\n{}<|im_end|>\n", m.role.as_str(), neutralise(&m.content)));
     }
     out.push_str("<|im_start|>assistant\n");
     out
+}
+
+/// Estimated tokens of a text: a quarter of its characters, rounded up (the usual rule of thumb for
+/// English with BPE tokenizers; the window keeps a margin for it).
+pub fn estimate_tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+/// Estimated tokens of a message in the prompt: its content plus the turn's markers and role.
+pub fn estimate_message_tokens(m: &ChatMessage) -> u64 {
+    estimate_tokens(&m.content) + 4
 }
 
 pub fn build_payload(
@@ -118,6 +146,7 @@ pub fn build_payload(
                 "temperature": params.temperature,
                 "do_sample": params.temperature > 0.0,
                 "return_full_text": false,
+                "details": true,
                 "stop": ["<|im_end|>"],
             },
             "stream": stream,
@@ -128,6 +157,10 @@ pub fn build_payload(
 /// What went wrong with a model call, in the terms the API answers with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModelError {
+    /// The prompt is longer than the endpoint accepts (TGI's 422 "Input validation error",
+    /// relayed as a 424): its limit on input plus new tokens, when it says.
+    #[error("the prompt is too long for the model: {message}")]
+    ContextTooLong { limit: Option<u64>, message: String },
     /// The container failed or refused the request (SageMaker `ModelError`, 424).
     #[error("the model failed: {0}")]
     Failed(String),
@@ -141,16 +174,72 @@ pub enum ModelError {
     Timeout,
 }
 
-/// Reads the reply text of a non-streaming invocation.
-pub fn parse_reply(format: PayloadFormat, body: &[u8]) -> Result<String, ModelError> {
+/// Tokens of one invocation, as the endpoint reported them (`usage` or TGI `details`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenUsage {
+    /// None when the endpoint does not say (TGI reports generated tokens only).
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: u64,
+}
+
+/// A finished answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelReply {
+    pub text: String,
+    /// The endpoint stopped at the token limit (`finish_reason` `length`).
+    pub truncated: bool,
+    pub usage: Option<TokenUsage>,
+}
+
+fn usage_of(v: &Value) -> Option<TokenUsage> {
+    let u = &v["usage"];
+    Some(TokenUsage {
+        prompt_tokens: u["prompt_tokens"].as_u64(),
+        completion_tokens: u["completion_tokens"].as_u64()?,
+    })
+}
+
+fn tgi_details(details: &Value) -> (bool, Option<TokenUsage>) {
+    let truncated = details["finish_reason"].as_str() == Some("length");
+    let usage = details["generated_tokens"]
+        .as_u64()
+        .map(|n| TokenUsage { prompt_tokens: None, completion_tokens: n });
+    (truncated, usage)
+}
+
+/// Reads the reply of a non-streaming invocation.
+pub fn parse_reply(format: PayloadFormat, body: &[u8]) -> Result<ModelReply, ModelError> {
     let v: Value =
         serde_json::from_slice(body).map_err(|e| ModelError::BadResponse(format!("not JSON: {e}")))?;
-    let text = match format {
-        PayloadFormat::Messages => v["choices"][0]["message"]["content"].as_str(),
-        PayloadFormat::Tgi => v[0]["generated_text"].as_str().or_else(|| v["generated_text"].as_str()),
+    let (text, truncated, usage) = match format {
+        PayloadFormat::Messages => {
+            let choice = &v["choices"][0];
+            (
+                choice["message"]["content"].as_str(),
+                choice["finish_reason"].as_str() == Some("length"),
+                usage_of(&v),
+            )
+        }
+        PayloadFormat::Tgi => {
+            let first = if v.is_array() { &v[0] } else { &v };
+            let (truncated, usage) = tgi_details(&first["details"]);
+            (first["generated_text"].as_str(), truncated, usage)
+        }
     };
-    text.map(|t| t.trim().to_owned())
-        .ok_or_else(|| ModelError::BadResponse("no reply text in the response".into()))
+    let text = text.ok_or_else(|| ModelError::BadResponse("no reply text in the response".into()))?;
+    Ok(ModelReply { text: text.trim().to_owned(), truncated, usage })
+}
+
+/// The limit in a TGI "Input validation error: `inputs` tokens + `max_new_tokens` must be <= N"
+/// message (relayed by SageMaker as a 424 ModelError), if this is one.
+pub fn context_limit(message: &str) -> Option<u64> {
+    let lower = message.to_ascii_lowercase();
+    if !(lower.contains("input validation error") || lower.contains("max_new_tokens")) {
+        return None;
+    }
+    let (_, rest) = lower.split_once("must be <=")?;
+    let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// Interprets a non-2xx SageMaker Runtime response.
@@ -167,6 +256,15 @@ pub fn parse_error(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Model
         .or_else(|| v["Message"].as_str())
         .map(str::to_owned)
         .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+    let original = v["OriginalMessage"].as_str().unwrap_or("");
+    if matches!(status, 400 | 413 | 422 | 424)
+        && (context_limit(&message).is_some()
+            || context_limit(original).is_some()
+            || message.contains("Input validation error"))
+    {
+        let limit = context_limit(&message).or_else(|| context_limit(original));
+        return ModelError::ContextTooLong { limit, message };
+    }
     match (status, kind.as_str()) {
         (_, "ThrottlingException") | (429, _) => ModelError::Throttled(message),
         (_, "ModelError") | (424, _) | (_, "ModelStreamError") => ModelError::Failed(message),
@@ -182,7 +280,12 @@ pub fn parse_error(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Model
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEvent {
     Token(String),
-    Done,
+    /// The end marker (`data: [DONE]`, or TGI's last event with `generated_text`): the answer is
+    /// complete. A stream that ends without it was cut off.
+    Done {
+        truncated: bool,
+        usage: Option<TokenUsage>,
+    },
 }
 
 /// Incremental decoder for `InvokeEndpointWithResponseStream` bodies: AWS event-stream frames,
@@ -195,6 +298,9 @@ pub struct ModelStreamDecoder {
     line: Vec<u8>,
     /// True between frames: the next bytes are a prelude, which is checked before decoding.
     at_frame_start: bool,
+    /// Messages format: the final chunk's `finish_reason` and `usage`, reported at `[DONE]`.
+    truncated: bool,
+    usage: Option<TokenUsage>,
 }
 
 /// Largest event-stream message accepted (the format's own limit is 16 MiB).
@@ -208,6 +314,8 @@ impl ModelStreamDecoder {
             buffer: bytes::BytesMut::new(),
             line: Vec::new(),
             at_frame_start: true,
+            truncated: false,
+            usage: None,
         }
     }
 
@@ -251,9 +359,7 @@ impl ModelStreamDecoder {
                 self.line.extend_from_slice(message.payload());
                 while let Some(end) = self.line.iter().position(|b| *b == b'\n') {
                     let line: Vec<u8> = self.line.drain(..=end).collect();
-                    if let Some(event) = self.sse_line(&line)? {
-                        events.push(event);
-                    }
+                    self.sse_line(&line, events)?;
                 }
                 Ok(())
             }
@@ -267,21 +373,50 @@ impl ModelStreamDecoder {
         }
     }
 
-    fn sse_line(&self, line: &[u8]) -> Result<Option<StreamEvent>, ModelError> {
+    fn sse_line(&mut self, line: &[u8], events: &mut Vec<StreamEvent>) -> Result<(), ModelError> {
         let line = std::str::from_utf8(line)
             .map_err(|_| ModelError::BadResponse("stream line is not UTF-8".into()))?;
-        let Some(data) = line.trim().strip_prefix("data:") else { return Ok(None) };
+        let Some(data) = line.trim().strip_prefix("data:") else { return Ok(()) };
         let data = data.trim();
+        let token = |text: Option<&str>, events: &mut Vec<StreamEvent>| {
+            if let Some(t) = text.filter(|t| !t.is_empty()) {
+                events.push(StreamEvent::Token(t.to_owned()));
+            }
+        };
         if data == "[DONE]" {
-            return Ok(Some(StreamEvent::Done));
+            if self.format == PayloadFormat::Messages {
+                events.push(StreamEvent::Done { truncated: self.truncated, usage: self.usage });
+            }
+            return Ok(());
         }
         let v: Value =
             serde_json::from_str(data).map_err(|e| ModelError::BadResponse(format!("stream JSON: {e}")))?;
-        let text = match self.format {
-            PayloadFormat::Messages => v["choices"][0]["delta"]["content"].as_str(),
-            PayloadFormat::Tgi if v["token"]["special"].as_bool() == Some(true) => None,
-            PayloadFormat::Tgi => v["token"]["text"].as_str(),
-        };
-        Ok(text.filter(|t| !t.is_empty()).map(|t| StreamEvent::Token(t.to_owned())))
+        if let Some(error) = v.get("error").filter(|e| !e.is_null()) {
+            // TGI: {"error": "...", "error_type": "..."}; OpenAI-style: {"error": {"message"}}.
+            let text = error.as_str().or_else(|| error["message"].as_str()).unwrap_or("stream error");
+            return Err(ModelError::Failed(format!("error in the stream: {text}")));
+        }
+        match self.format {
+            PayloadFormat::Messages => {
+                let choice = &v["choices"][0];
+                if let Some(reason) = choice["finish_reason"].as_str() {
+                    self.truncated = reason == "length";
+                }
+                if let Some(usage) = usage_of(&v) {
+                    self.usage = Some(usage);
+                }
+                token(choice["delta"]["content"].as_str(), events);
+            }
+            PayloadFormat::Tgi => {
+                let special = v["token"]["special"].as_bool() == Some(true);
+                token(v["token"]["text"].as_str().filter(|_| !special), events);
+                if v["generated_text"].is_string() {
+                    // TGI's last event carries the whole text and the details: the end marker.
+                    let (truncated, usage) = tgi_details(&v["details"]);
+                    events.push(StreamEvent::Done { truncated, usage });
+                }
+            }
+        }
+        Ok(())
     }
 }
