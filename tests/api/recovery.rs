@@ -177,6 +177,20 @@ fn forgot_password_answers_alike_and_reset_ends_every_token() {
     let before = app.conversation_items(user_id).len();
     let late = app.chat(&access, &json!({"message": "still here?"}), "application/json");
     assert_eq!(late.status, 401, "{}", late.text);
+    // Continuing the existing conversation: its own condition holds, the token's fails: 401, not
+    // a conversation conflict.
+    let conversation = chat.body["conversation_id"].as_str().unwrap();
+    let next = app.chat(
+        &access,
+        &json!({"message": "and now?", "conversation_id": conversation}),
+        "application/json",
+    );
+    assert_eq!(
+        (next.status, next.body["error"]["code"].as_str()),
+        (401, Some("invalid_token")),
+        "{}",
+        next.text
+    );
     assert_eq!(app.conversation_items(user_id).len(), before, "a turn was stored for a revoked token");
     assert_eq!(refresh(app, &old_refresh).status, 401);
     // The token is used up.
