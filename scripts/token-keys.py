@@ -9,6 +9,8 @@ handed to AWS through the API (never a command line, a file or a log line).
     token-keys.py activate  rotation step 2: login signs with the new key (the old one still verifies)
     token-keys.py retire    rotation step 3: drop every key but the signing one
     token-keys.py show      the kids: published, signing, pending
+    token-keys.py dev-pair  a throwaway pair for local runs, on stdout as JSON {"private", "jwks"}
+                            (scripts/lambda-local reads it through a pipe; nothing goes to AWS)
 
 Run `sam deploy` after each step (the template resolves both at deploy time), and wait between
 steps (README, "Rotating the token signing key"): after stage, 2 h (the authorizer caches the JWKS
@@ -77,10 +79,14 @@ class Keys:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("step", choices=["init", "stage", "activate", "retire", "show"])
+    p.add_argument("step", choices=["init", "stage", "activate", "retire", "show", "dev-pair"])
     p.add_argument("--secret", default="wasm-chat/token-signing-key")
     p.add_argument("--parameter", default="/wasm-chat/token-public-keys")
     a = p.parse_args()
+    if a.step == "dev-pair":
+        pem = new_key()
+        print(json.dumps({"private": pem, "jwks": {"keys": [jwk(pem)]}}))
+        return 0
     k = Keys(a.secret, a.parameter)
     current = k.version(CURRENT)
     if a.step == "init":

@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 /// The system prompt has spaces, quotes, a glob and a backslash: it must arrive as one value.
 const SYSTEM_PROMPT: &str = r#"You are a "helpful" assistant; answer *briefly* \ kindly."#;
 /// The login function's private key (a test-only pair, tests/fixtures/token-keys); its JWKS is
-/// every function's TOKEN_PUBLIC_KEYS.
+/// every function's TOKEN_PUBLIC_KEYS. Handed to scripts/lambda-local as the template's secret and
+/// parameter (`--token-keys-json`, a private file), so the template decides who gets which half.
 const SIGNING_KEY: &str = include_str!("../fixtures/token-keys/a.pem");
 
 struct Functions {
@@ -28,8 +29,6 @@ struct Functions {
 /// Every setting the components read, with a value (an unusual one where it can be observed).
 fn settings() -> Value {
     json!({
-        "TOKEN_SIGNING_KEY": SIGNING_KEY,
-        "TOKEN_PUBLIC_KEYS": crate::tokens::jwks_of(&[SIGNING_KEY]),
         "TOKEN_ISSUER": "https://issuer.lambda.test",
         "TOKEN_AUDIENCE": "lambda-test-api",
         "ACCESS_TOKEN_TTL_SECONDS": "600",
@@ -50,6 +49,16 @@ fn settings() -> Value {
         "CHAT_MAX_MESSAGE_CHARS": "1000",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        // Mail settings (the template turns REQUIRE_VERIFIED_EMAIL on; these flows log in right
+        // after registering: verification is tested in recovery.rs).
+        "REQUIRE_VERIFIED_EMAIL": "false",
+        "MAIL_TIMEOUT_MS": "5000",
+        "VERIFY_TOKEN_TTL_SECONDS": "86400",
+        "RESET_TOKEN_TTL_SECONDS": "1800",
+        "FORGOT_MIN_MS": "100",
+        "FORGOT_PER_ADDRESS": "10",
+        "FORGOT_PER_EMAIL": "3",
+        "RESEND_PER_ACCOUNT": "3",
     })
 }
 
@@ -91,12 +100,30 @@ fn start() -> Option<Functions> {
             std::fs::create_dir_all(&dir).unwrap();
             let env_file = dir.join("env.json");
             std::fs::write(&env_file, settings().to_string()).unwrap();
+            let keys_file = dir.join("token-keys.json");
+            {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                let keys = json!({"private": SIGNING_KEY, "jwks": crate::tokens::jwks_of(&[SIGNING_KEY])});
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&keys_file)
+                    .unwrap();
+                f.write_all(keys.to_string().as_bytes()).unwrap();
+            }
             let log_file = dir.join("functions.log");
             let mut child = Command::new(repo_root().join(".tools/checks-venv/bin/python"))
                 .arg(repo_root().join("scripts/lambda-local"))
                 .args(["up", "--exit-with-parent", "--dynamodb-endpoint", &app.dynamodb])
-                .args(["--model-endpoint", &app.model, "--env-json"])
+                .args(["--model-endpoint", &app.model])
+                // The register function mails through the stack's local SES (the machine reaches no AWS).
+                .args(["--env", &format!("AWS_ENDPOINT_URL_SES={}", app.mail), "--env-json"])
                 .arg(&env_file)
+                .arg("--token-keys-json")
+                .arg(&keys_file)
                 .stdout(Stdio::piped())
                 .stderr(std::fs::File::create(&log_file).unwrap())
                 .spawn()
@@ -367,7 +394,16 @@ fn every_setting_reaches_the_component_and_none_is_on_a_command_line() {
         logs.lines().filter_map(|l| serde_json::from_str::<Value>(l.trim_start_matches(|c| c != '{')).ok())
     {
         if line["path"] == "/health" && line["settings"].is_array() {
-            components.insert(line["component"].as_str().unwrap().to_owned());
+            let component = line["component"].as_str().unwrap();
+            let settings = line["settings"].as_array().unwrap();
+            // The private key reaches the login function only; the public keys every function.
+            assert_eq!(
+                settings.iter().any(|s| s == "TOKEN_SIGNING_KEY"),
+                component == "login",
+                "{component}: TOKEN_SIGNING_KEY"
+            );
+            assert!(settings.iter().any(|s| s == "TOKEN_PUBLIC_KEYS"), "{component}: TOKEN_PUBLIC_KEYS");
+            components.insert(component.to_owned());
             given.extend(line["settings"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()));
         }
     }

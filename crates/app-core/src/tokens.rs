@@ -162,6 +162,13 @@ pub struct AccessClaims {
     /// when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
+    /// The user's token version when issued: a password reset or change, or a deletion, bumps
+    /// the stored version, and tokens of an older one stop working.
+    #[serde(default)]
+    pub ver: u64,
+    /// The login (refresh-token family) this token was issued to; empty when unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sid: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -291,8 +298,22 @@ impl AccessTokens {
         serde_json::json!({ "keys": keys })
     }
 
-    /// A new access token, signed with the private key; `Err` where there is none.
+    /// A new access token (token version 0, no login), signed with the private key; `Err` where
+    /// there is none.
     pub fn issue(&self, user_id: &str, email: &str, now: SystemTime) -> Result<String, String> {
+        self.issue_for_session(user_id, email, 0, "", now)
+    }
+
+    /// An access token of token version `ver` for the login (refresh-token family) `sid`, signed
+    /// with the private key; `Err` where there is none (register, chat).
+    pub fn issue_for_session(
+        &self,
+        user_id: &str,
+        email: &str,
+        ver: u64,
+        sid: &str,
+        now: SystemTime,
+    ) -> Result<String, String> {
         let signing = self.signing.as_ref().ok_or("this component holds no token signing key")?;
         let iat = unix_seconds(now);
         let claims = AccessClaims {
@@ -303,6 +324,8 @@ impl AccessTokens {
             iat,
             exp: iat + self.ttl_seconds,
             nbf: None,
+            ver,
+            sid: sid.to_owned(),
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(signing.kid.clone());
