@@ -90,7 +90,9 @@ fn discovery_and_jwks_are_served_and_verify_tokens_in_pyjwt() {
     assert_eq!((keys[0]["kty"].as_str(), keys[0]["alg"].as_str()), (Some("RSA"), Some("RS256")));
     assert!(keys[0].get("d").is_none() && keys[0].get("p").is_none(), "no private part");
 
-    let (token, user_id) = access_token(app, "pyjwt");
+    let (email, password, first) = app.signed_up_user("pyjwt");
+    let (token, user_id) =
+        (first["access_token"].as_str().unwrap().to_owned(), first["user_id"].as_str().unwrap().to_owned());
     let header: Value =
         serde_json::from_slice(&Base64UrlUnpadded::decode_vec(token.split('.').next().unwrap()).unwrap())
             .unwrap();
@@ -105,6 +107,18 @@ fn discovery_and_jwks_are_served_and_verify_tokens_in_pyjwt() {
     assert_eq!(verdicts[0]["ok"], true, "{}", verdicts[0]);
     assert_eq!(verdicts[0]["claims"]["sub"], user_id);
     assert_eq!(verdicts[0]["claims"]["aud"], AUDIENCE);
+    // The accounts claims ride in the RS256 token: the user's token version and the login.
+    assert_eq!(verdicts[0]["claims"]["ver"], 0, "a new account's first token version");
+    let family = |t: &Value| t["refresh_token"].as_str().unwrap().split('.').next().unwrap().to_owned();
+    assert_eq!(
+        verdicts[0]["claims"]["sid"].as_str(),
+        Some(family(&first).as_str()),
+        "sid = the login's family"
+    );
+    let second = app.login(&email, &password).body;
+    let second_claims = &pyjwt(&issuer, &[second["access_token"].as_str().unwrap()])[0]["claims"];
+    assert_eq!(second_claims["sid"].as_str(), Some(family(&second).as_str()));
+    assert_ne!(second_claims["sid"], verdicts[0]["claims"]["sid"], "another login, another sid");
     assert_eq!(verdicts[1]["ok"], false);
     assert_eq!(verdicts[2]["ok"], false);
     // Read-only documents.

@@ -462,6 +462,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn session_tokens_carry_version_and_login_signed_rs256_by_the_private_key_only() {
+        let tok = signer().issue_for_session("user-1", "a@example.com", 7, "family-1", t(1_000)).unwrap();
+        let header = jsonwebtoken::decode_header(&tok).unwrap();
+        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::RS256, signer().signing_kid()));
+        let claims = verifier().verify(&tok, t(1_001)).unwrap();
+        assert_eq!((claims.ver, claims.sid.as_str(), claims.nbf), (7, "family-1", None));
+        // Without the private key (register, chat) nothing can be minted, whatever the version.
+        assert!(verifier().issue_for_session("user-1", "a@example.com", 8, "family-1", t(1_000)).is_err());
+        // A token of another key claiming a newer version is refused like any forgery.
+        let other = with(&[KEY_OTHER], Some(KEY_OTHER))
+            .issue_for_session("user-1", "a@example.com", 8, "family-1", t(1_000))
+            .unwrap();
+        assert_eq!(verifier().verify(&other, t(1_001)), Err(TokenError::Invalid));
+        // A token without `ver`/`sid` (issued before they existed) reads as version 0, no login.
+        let plain = signer().issue("user-1", "a@example.com", t(1_000)).unwrap();
+        let claims = verifier().verify(&plain, t(1_001)).unwrap();
+        assert_eq!((claims.ver, claims.sid.as_str()), (0, ""));
+    }
+
+    #[test]
     fn issue_then_verify_with_the_public_key_only() {
         let tok = signer().issue("user-1", "a@example.com", t(1_000)).unwrap();
         let header = jsonwebtoken::decode_header(&tok).unwrap();
