@@ -3,6 +3,7 @@
 Markdown table to bench/results/<name>.md.
 
     scripts/bench login-timing [--rounds N]
+    scripts/bench forgot-timing [--rounds N]   POST /password/forgot, known vs unknown email
     scripts/bench chat-overhead [--rounds N]
     scripts/bench perf [--rounds N]      login vs floor and peer, health vs hello, throughput, size, cold start
     scripts/bench soak [--rounds SECONDS] mixed load for SECONDS (default 60), errors and memory
@@ -100,6 +101,46 @@ def login_timing(rounds: int) -> list[str]:
     ]
 
 
+def forgot_timing(rounds: int) -> list[str]:
+    """POST /password/forgot for a known email (token stored, mail sent through the local SES) vs
+    an unknown one (nothing to do), interleaved, through the real stack. Both must answer alike,
+    in time too: the ratio should be ~1.0 (the component pads both to FORGOT_MIN_MS)."""
+    proc, urls = start_stack("--env", "FORGOT_PER_EMAIL=1000000", "--env", "FORGOT_PER_ADDRESS=1000000")
+    base = urls["api"]
+    try:
+        email = f"bench-{random.randrange(1 << 30)}@example.com"
+        status, _, _ = post(base, "/register", {"email": email, "password": "correct horse battery"}, address())
+        assert status == 201, status
+        for i in range(5):  # warm up instances
+            post(base, "/password/forgot", {"email": email}, address())
+            post(base, "/password/forgot", {"email": f"warm-{i}@example.com"}, address())
+        unknown, known, bodies = [], [], set()
+        for i in range(rounds):
+            pairs = [("unknown", f"nobody-{i}@example.com"), ("known", email)]
+            random.shuffle(pairs)
+            for kind, who in pairs:
+                status, ms, body = post(base, "/password/forgot", {"email": who}, address())
+                assert status == 202, status
+                bodies.add(body)
+                (unknown if kind == "unknown" else known).append(ms)
+        mails = json.loads(urllib.request.urlopen(urls["mail"] + "/store", timeout=10).read())["emails"]
+        sent = sum(1 for m in mails if email in m["destination"]["to"] and m["subject"] == "Reset your password")
+    finally:
+        proc.terminate()
+        proc.wait()
+    assert len(bodies) == 1, bodies
+    mu, mk = statistics.mean(unknown), statistics.mean(known)
+    return [
+        "| case | n | mean ms | median ms | stdev ms |",
+        "|---|---|---|---|---|",
+        f"| unknown email | {len(unknown)} | {mu:.2f} | {statistics.median(unknown):.2f} | {statistics.stdev(unknown):.2f} |",
+        f"| known email (token stored, mail sent) | {len(known)} | {mk:.2f} | {statistics.median(known):.2f} | {statistics.stdev(known):.2f} |",
+        "",
+        f"ratio unknown/known (mean): **{mu / mk:.3f}** (target 0.9-1.1); one response body for both; "
+        f"{sent} reset mails reached the local SES for the known address ({rounds + 5} asked)",
+    ]
+
+
 def chat_overhead(rounds: int) -> list[str]:
     """Time of POST /chat through the chat component minus the model endpoint's own time for the
     same model payload, for a short conversation and a long one (60+ turns; history sent to the
@@ -169,7 +210,7 @@ def chat_overhead(rounds: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", choices=["login-timing", "chat-overhead", "perf", "soak", "faults", "model-quality"])
+    p.add_argument("name", choices=["login-timing", "forgot-timing", "chat-overhead", "perf", "soak", "faults", "model-quality"])
     p.add_argument("--rounds", type=int, default=100)
     p.add_argument("--system", default=None, help="model-quality: system prompt (default: the chat component's; none: no system prompt)")
     p.add_argument("--server", default="model-endpoint/server.mjs", help="model-quality: the endpoint to measure (a path in the repository)")
@@ -191,7 +232,7 @@ def main() -> None:
         from soak import soak as run
         args.rounds = 60 if args.rounds == 100 else args.rounds
     else:
-        run = {"login-timing": login_timing, "chat-overhead": chat_overhead}[args.name]
+        run = {"login-timing": login_timing, "forgot-timing": forgot_timing, "chat-overhead": chat_overhead}[args.name]
     lines = run(args.rounds)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = f"scripts/bench {args.name}" + ("" if args.name in ("faults", "model-quality") else f" --rounds {args.rounds}") \

@@ -25,6 +25,8 @@ def main() -> int:
          # the run explores the API instead of collecting 429s (the rule itself is tested elsewhere).
          "--env", "REGISTRATIONS_PER_ADDRESS=100000", "--env", "ADDRESS_BLOCK_AFTER=100000",
          "--env", "LOGIN_BLOCK_AFTER=100000", "--env", "LOGIN_SLOWDOWN_AFTER=100000",
+         "--env", "FORGOT_PER_ADDRESS=100000", "--env", "FORGOT_PER_EMAIL=100000",
+         "--env", "RESEND_PER_ACCOUNT=100000", "--env", "FORGOT_MIN_MS=0",
          "--env", "DYNAMODB_TIMEOUT_MS=15000",
          "--env", "CHAT_DAILY_MESSAGES=1000000000", "--env", "CHAT_DAILY_TOKENS=1000000000000"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -155,6 +155,18 @@ def start_model(port: int, deterministic: bool, extra: list[str], log_file) -> s
     return endpoint
 
 
+def start_mail(port: int, log_file) -> str:
+    """The local SES v2 (npm aws-ses-v2-local): accepts SendEmail, keeps every mail in memory, shows
+    them at its URL and returns them as JSON at GET /store (what the tests read)."""
+    cli = TOOLS / "node_modules" / "aws-ses-v2-local" / "dist" / "cli.js"
+    if not cli.exists():
+        raise SystemExit("aws-ses-v2-local is not installed: run scripts/setup")
+    proc = start(["node", str(cli), "--host", "127.0.0.1", "--port", str(port)], "mail", log_file)
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_http(endpoint + "/health-check", "aws-ses-v2-local", proc=proc)
+    return endpoint
+
+
 def start_dynamodb(port: int, data_dir: Path | None, log_file) -> str:
     home = TOOLS / "dynamodb-local"
     if not (home / "DynamoDBLocal.jar").exists():
@@ -330,6 +342,12 @@ def up(args) -> None:
     if args.only_dynamodb:
         return
     env.setdefault("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    if "AWS_ENDPOINT_URL_SES" not in env:
+        mail_port = args.mail_port if args.mail_port is not None else (0 if args.port == 0 else 8005)
+        mail_endpoint = start_mail(mail_port or free_port(), log_file)
+        log(f"aws-ses-v2-local on {mail_endpoint} (sent mail: open it in a browser)")
+        env["AWS_ENDPOINT_URL_SES"] = mail_endpoint
+    print(f"mail: {env['AWS_ENDPOINT_URL_SES']}", flush=True)
     if args.model_endpoint:
         model_endpoint = args.model_endpoint
     else:
@@ -382,6 +400,9 @@ def main() -> None:
     u.add_argument("--dynamodb-in-memory", action="store_true", help="keep no data across restarts")
     u.add_argument("--dynamodb-data-dir", default=str(ROOT / ".data" / "dynamodb"), help="where DynamoDB Local keeps data")
     u.add_argument("--only-dynamodb", action="store_true", help="start DynamoDB Local and its tables only")
+    u.add_argument("--mail-port", type=int, default=None,
+                   help="port of the local SES (aws-ses-v2-local; default 8005, or any free port with --port 0; 0: any free port); "
+                        "--env AWS_ENDPOINT_URL_SES=URL uses another SES instead")
     u.add_argument("--model-endpoint", help="use this SageMaker runtime endpoint instead of starting the local one")
     u.add_argument("--model-port", type=int, default=8080, help="0: any free port")
     u.add_argument("--model-deterministic", action="store_true", help="local endpoint without the model (tests)")

@@ -3,7 +3,7 @@
 //! time), and the API routes with spin.toml and openapi.yaml.
 
 use api_tests::repo_root;
-use app_core::permissions::{Access, Table, CHAT, CHAT_SAGEMAKER, LOGIN, REGISTER};
+use app_core::permissions::{Access, Table, CHAT, CHAT_SAGEMAKER, LOGIN, REGISTER, REGISTER_SES};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
@@ -24,6 +24,10 @@ fn target(resource: &Value) -> (String, Option<String>) {
     match tagged.tag.to_string().as_str() {
         "!GetAtt" => (text.trim_end_matches(".Arn").to_owned(), None),
         "!Ref" => (text.to_owned(), None),
+        "!Sub" if text.contains(":identity/${") => {
+            let name = text.split(":identity/${").nth(1).unwrap().trim_end_matches('}').to_owned();
+            (name, None)
+        }
         "!Sub" => {
             let name = text.trim_start_matches("${").split('.').next().unwrap().to_owned();
             (name, text.split("/index/").nth(1).map(str::to_owned))
@@ -38,6 +42,7 @@ fn table_resource(table: Table) -> &'static str {
         Table::Sessions => "SessionsTable",
         Table::Throttle => "ThrottleTable",
         Table::Conversations => "ConversationsTable",
+        Table::Tokens => "TokensTable",
     }
 }
 
@@ -93,7 +98,13 @@ fn each_function_may_do_exactly_what_its_component_declares() {
     // The web function has no policy at all (web_routes_agree_with_the_template).
     for (function, component) in functions(&t).into_iter().filter(|(_, c)| c != "web") {
         let expected = match component.as_str() {
-            "register" => declared(REGISTER),
+            "register" => {
+                let mut register = declared(REGISTER);
+                for action in REGISTER_SES {
+                    register.insert(("MailSenderIdentity".to_owned(), None, format!("ses:{action}")));
+                }
+                register
+            }
             "login" => declared(LOGIN),
             "chat" => {
                 let mut chat = declared(CHAT);

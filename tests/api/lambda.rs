@@ -47,6 +47,16 @@ fn settings() -> Value {
         "CHAT_MAX_MESSAGE_CHARS": "1000",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        // Mail settings (the template turns REQUIRE_VERIFIED_EMAIL on; these flows log in right
+        // after registering: verification is tested in recovery.rs).
+        "REQUIRE_VERIFIED_EMAIL": "false",
+        "MAIL_TIMEOUT_MS": "5000",
+        "VERIFY_TOKEN_TTL_SECONDS": "86400",
+        "RESET_TOKEN_TTL_SECONDS": "1800",
+        "FORGOT_MIN_MS": "100",
+        "FORGOT_PER_ADDRESS": "10",
+        "FORGOT_PER_EMAIL": "3",
+        "RESEND_PER_ACCOUNT": "3",
     })
 }
 
@@ -92,7 +102,9 @@ fn start() -> Option<Functions> {
             let mut child = Command::new(repo_root().join(".tools/checks-venv/bin/python"))
                 .arg(repo_root().join("scripts/lambda-local"))
                 .args(["up", "--exit-with-parent", "--dynamodb-endpoint", &app.dynamodb])
-                .args(["--model-endpoint", &app.model, "--env-json"])
+                .args(["--model-endpoint", &app.model])
+                // The register function mails through the stack's local SES (the machine reaches no AWS).
+                .args(["--env", &format!("AWS_ENDPOINT_URL_SES={}", app.mail), "--env-json"])
                 .arg(&env_file)
                 .stdout(Stdio::piped())
                 .stderr(std::fs::File::create(&log_file).unwrap())

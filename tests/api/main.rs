@@ -11,6 +11,7 @@ mod health;
 mod hostile;
 mod infrastructure;
 mod lambda;
+mod recovery;
 mod sessions;
 mod sigv4_moto;
 mod throttling;

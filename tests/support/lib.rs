@@ -98,6 +98,8 @@ pub struct TestApp {
     pub address: String,
     pub dynamodb: String,
     pub model: String,
+    /// The local SES (aws-ses-v2-local) this stack's register component mails through.
+    pub mail: String,
     pub log_file: PathBuf,
     _child: Option<Child>,
 }
@@ -156,9 +158,10 @@ pub fn spawn_app_with(env: &[(&str, &str)], extra: &[&str]) -> TestApp {
         args.push(format!("{k}={v}"));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (child, mut v) = devstack(&args, &["model:", "api:"]);
-    let address = v.remove(1);
-    TestApp { address, dynamodb, model: v.remove(0), log_file, _child: Some(child) }
+    let (child, mut v) = devstack(&args, &["mail:", "model:", "api:"]);
+    let address = v.remove(2);
+    let model = v.remove(1);
+    TestApp { address, dynamodb, model, mail: v.remove(0), log_file, _child: Some(child) }
 }
 
 pub struct TestResponse {
@@ -324,6 +327,96 @@ impl TestApp {
         self.dynamodb("GetItem", &json!({"TableName": "users", "Key": {"email": {"S": email}}}))
             .get("Item")
             .cloned()
+    }
+
+    /// Every mail the local SES accepted for `to`, oldest first, through aws-ses-v2-local's own
+    /// HTTP API (`GET /store`): `{"subject", "body": {"text", "html"}, "destination": {"to"}, ...}`.
+    pub fn mails_to(&self, to: &str) -> Vec<Value> {
+        let mut response =
+            agent().get(format!("{}/store", self.mail)).call().expect("aws-ses-v2-local answers");
+        let store: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        store["emails"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m["destination"]["to"].as_array().is_some_and(|t| t.iter().any(|a| a == to)))
+            .collect()
+    }
+
+    /// The token of the newest mailed link `?{param}=<token>` to `to` (waits up to 5 s for it).
+    pub fn mailed_token(&self, to: &str, param: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if let Some(mail) = self.mails_to(to).last() {
+                let text = mail["body"]["text"].as_str().unwrap_or_default();
+                let marker = format!("?{param}=");
+                if let Some(at) = text.find(&marker) {
+                    let rest = &text[at + marker.len()..];
+                    return rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "no mail with ?{param}= to {to}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// `method path` with a JSON body as `bearer`, from `address` (random when None).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: &Value,
+        address: Option<&str>,
+    ) -> TestResponse {
+        let auth = bearer.map(|b| format!("Bearer {b}"));
+        let random = random_address();
+        let mut headers =
+            vec![("content-type", "application/json"), ("x-forwarded-for", address.unwrap_or(&random))];
+        if let Some(a) = &auth {
+            headers.push(("authorization", a));
+        }
+        self.send(method, path, &headers, Some(body.to_string().as_bytes()))
+    }
+
+    /// Every item of every table holding `needle` anywhere (a full Scan of each).
+    pub fn items_mentioning(&self, needle: &str) -> Vec<(String, Value)> {
+        let mut found = Vec::new();
+        for table in ["users", "sessions", "throttle", "conversations", "tokens"] {
+            let mut start: Option<Value> = None;
+            loop {
+                let mut scan = json!({"TableName": table});
+                if let Some(k) = &start {
+                    scan["ExclusiveStartKey"] = k.clone();
+                }
+                let page = self.dynamodb("Scan", &scan);
+                for item in page["Items"].as_array().cloned().unwrap_or_default() {
+                    if item.to_string().contains(needle) {
+                        found.push((table.to_owned(), item));
+                    }
+                }
+                match page.get("LastEvaluatedKey") {
+                    Some(k) if k.is_object() => start = Some(k.clone()),
+                    _ => break,
+                }
+            }
+        }
+        found
+    }
+
+    /// The one-use tokens stored for a user (through the table's `by_user` index).
+    pub fn mail_tokens_of(&self, user_id: &str) -> u64 {
+        self.dynamodb(
+            "Query",
+            &json!({"TableName": "tokens", "IndexName": "by_user", "KeyConditionExpression": "user_id = :u",
+                    "ExpressionAttributeValues": {":u": {"S": user_id}}, "Select": "COUNT"}),
+        )["Count"]
+            .as_u64()
+            .unwrap_or(0)
     }
 
     pub fn count_items(&self, table: &str) -> u64 {

@@ -277,6 +277,15 @@ pub enum ApiError {
     DependencyUnavailable(String),
     #[error("the service is not configured: {0}")]
     Misconfigured(String),
+    /// The field is the internal cause: logged, never sent to the client.
+    #[error("mail cannot be sent right now; try again later")]
+    MailUnavailable(String),
+    #[error("this account's email address is not verified yet; use the link mailed to it")]
+    EmailNotVerified,
+    #[error("the link is invalid, expired or was already used")]
+    InvalidEmailToken,
+    #[error("this email address is already verified")]
+    EmailAlreadyVerified,
     #[error("{0}")]
     InvalidQuery(String),
     #[error("the cursor is not one this listing returned")]
@@ -305,6 +314,10 @@ impl ApiError {
             ApiError::ModelUnavailable(_) => 503,
             ApiError::ModelTimeout => 504,
             ApiError::DependencyUnavailable(_) | ApiError::Misconfigured(_) => 503,
+            ApiError::MailUnavailable(_) => 503,
+            ApiError::EmailNotVerified => 403,
+            ApiError::InvalidEmailToken => 400,
+            ApiError::EmailAlreadyVerified => 409,
             ApiError::InvalidQuery(_) | ApiError::InvalidCursor | ApiError::InvalidTitle(_) => 400,
             ApiError::QuotaExceeded { .. } => 429,
         }
@@ -332,6 +345,10 @@ impl ApiError {
             ApiError::ModelTimeout => "model_timeout",
             ApiError::DependencyUnavailable(_) => "dependency_unavailable",
             ApiError::Misconfigured(_) => "misconfigured",
+            ApiError::MailUnavailable(_) => "mail_unavailable",
+            ApiError::EmailNotVerified => "email_not_verified",
+            ApiError::InvalidEmailToken => "invalid_email_token",
+            ApiError::EmailAlreadyVerified => "email_already_verified",
             ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::InvalidCursor => "invalid_cursor",
             ApiError::InvalidTitle(_) => "invalid_title",
@@ -346,7 +363,8 @@ impl ApiError {
         if let ApiError::DependencyUnavailable(detail)
         | ApiError::Misconfigured(detail)
         | ApiError::ModelFailed(detail)
-        | ApiError::ModelUnavailable(detail) = &self
+        | ApiError::ModelUnavailable(detail)
+        | ApiError::MailUnavailable(detail) = &self
         {
             response.log_detail = Some(detail.clone());
         }

@@ -2,6 +2,7 @@
 //! `GET|PATCH|DELETE /conversations/{id}`, `GET /usage`.
 
 use crate::api::{ApiError, ApiRequest, ApiResponse};
+use crate::aws::dynamodb::UserItem;
 use crate::aws::sagemaker::{
     build_payload, estimate_message_tokens, estimate_tokens, parse_error, parse_reply, ChatMessage,
     ModelError, ModelReply, ModelStreamDecoder, Role, StreamEvent, TokenUsage,
@@ -10,7 +11,7 @@ use crate::config::ChatConfig;
 use crate::conversations::{self, ConversationItem, Conversations, Cursor, TurnItem};
 use crate::domain::{ConversationId, UserId};
 use crate::store::{Services, StoreError};
-use crate::tokens::unix_seconds;
+use crate::tokens::{unix_seconds, AccessClaims};
 use crate::transport::{ByteStream, EventSink, StreamingTransport, Transport, TransportError};
 use crate::usage::{Day, UsageCounters};
 use serde::Deserialize;
@@ -132,8 +133,17 @@ fn chat_config<'a, T: Transport>(services: &Services<'a, T>) -> Result<&'a ChatC
 
 /// The signed-in user (401 without a valid access token).
 fn caller<T: Transport>(services: &Services<'_, T>, request: &ApiRequest) -> Result<UserId, ApiError> {
+    Ok(caller_claims(services, request)?.0)
+}
+
+/// The signed-in user and the access token's claims (its email and token version).
+fn caller_claims<T: Transport>(
+    services: &Services<'_, T>,
+    request: &ApiRequest,
+) -> Result<(UserId, AccessClaims), ApiError> {
     let claims = request.access_claims(&services.config.access_tokens)?;
-    UserId::parse(&claims.sub).ok_or(ApiError::InvalidToken)
+    let user_id = UserId::parse(&claims.sub).ok_or(ApiError::InvalidToken)?;
+    Ok((user_id, claims))
 }
 
 /// A path or body id: unknown spellings are simply not found.
@@ -144,6 +154,9 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 /// A turn about to be asked: everything known before the model answers.
 struct PendingTurn {
     user_id: UserId,
+    /// The access token's email and token version: the turn is stored only while they are current.
+    email: String,
+    token_version: u64,
     conversation_id: ConversationId,
     title: String,
     seq: u64,
@@ -208,7 +221,7 @@ async fn prepare<T: Transport>(
     request: &ApiRequest,
 ) -> Result<PendingTurn, ApiError> {
     request.require_method(http::Method::POST)?;
-    let user_id = caller(services, request)?;
+    let (user_id, claims) = caller_claims(services, request)?;
     let config = chat_config(services)?;
     request.query_params(&[])?;
     let body: ChatBody = json_object(request)?;
@@ -237,6 +250,8 @@ async fn prepare<T: Transport>(
     };
     let mut turn = PendingTurn {
         user_id,
+        email: claims.email,
+        token_version: claims.ver,
         conversation_id,
         title,
         seq,
@@ -320,8 +335,16 @@ async fn store<T: Transport>(
         created_at: unix_seconds(now),
         truncated: reply.truncated,
     };
-    let write =
+    let mut write =
         Conversations::append_turn(&config.table, &turn.user_id, &turn.conversation_id, &turn.title, &item);
+    // The access token must still be current (the account not deleted, its password not reset or
+    // changed): checked in the same transaction, so it costs no extra round trip.
+    let users = &services.config.users_table;
+    let current =
+        UserItem::condition_check_current(users, &turn.email, &turn.user_id.to_string(), turn.token_version);
+    if let Some(items) = write["TransactItems"].as_array_mut() {
+        items.push(current);
+    }
     match services.dynamodb("TransactWriteItems", &write, now).await {
         Ok(_) => Ok(json!({
             "conversation_id": turn.conversation_id.to_string(),
@@ -329,9 +352,15 @@ async fn store<T: Transport>(
             "reply": item.reply,
             "truncated": item.truncated,
         })),
-        // Another turn of this conversation was stored meanwhile (its condition or its
-        // transaction beat ours): never a 503.
-        Err(e) if e.is_write_conflict() => Err(ApiError::ConversationConflict),
+        // A condition failed or another transaction held an item: either the access token is no
+        // longer current (401) or another turn of this conversation was stored meanwhile (409,
+        // never a 503). Only on this rare path is the user read, to tell which.
+        Err(e) if e.is_write_conflict() => match services.find_user(&turn.email, now).await? {
+            Some(u) if u.id == turn.user_id.to_string() && u.token_version == turn.token_version => {
+                Err(ApiError::ConversationConflict)
+            }
+            _ => Err(ApiError::InvalidToken),
+        },
         Err(e) => Err(e.into()),
     }
 }

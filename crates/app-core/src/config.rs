@@ -4,6 +4,7 @@
 use crate::api::ClientAddressRule;
 use crate::aws::dynamodb::DynamoDb;
 use crate::aws::sagemaker::{ModelParams, PayloadFormat, SageMakerRuntime};
+use crate::aws::ses::Ses;
 use crate::aws::Credentials;
 use crate::throttle::ThrottleRules;
 use crate::tokens::AccessTokens;
@@ -27,6 +28,29 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     /// The chat settings; an error here only stops the chat routes.
     pub chat: Result<ChatConfig, String>,
+    /// The one-use tokens table (email verification, password reset).
+    pub tokens_table: String,
+    /// The conversations table, also for components without chat settings (account deletion).
+    pub conversations_table: String,
+    /// Refuse to log in accounts whose email is not verified (403 `email_not_verified`).
+    pub require_verified_email: bool,
+    pub verify_token_ttl_seconds: u64,
+    pub reset_token_ttl_seconds: u64,
+    /// `POST /password/forgot` answers no sooner than this after the request arrived, known
+    /// email or not, so its timing tells nothing (it must exceed the known path's slowest time).
+    pub forgot_min_duration: Duration,
+    /// The mail settings; an error here only stops mail (and is logged where mail was due).
+    pub mail: Result<MailConfig, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub ses: Ses,
+    /// The sender (an SES-verified identity in AWS).
+    pub from: String,
+    /// Where the web page is served; links are `{APP_BASE_URL}/?verify=...` and `/?reset=...`.
+    pub app_base_url: String,
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -108,7 +132,36 @@ impl Config {
                 "REGISTRATIONS_PER_ADDRESS",
                 defaults.registrations_per_address,
             )?,
+            forgot_per_address: number("FORGOT_PER_ADDRESS", defaults.forgot_per_address)?,
+            forgot_per_email: number("FORGOT_PER_EMAIL", defaults.forgot_per_email)?,
+            resend_per_account: number("RESEND_PER_ACCOUNT", defaults.resend_per_account)?,
         };
+        let flag = |name: &str| -> Result<bool, String> {
+            match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+                None => Ok(false),
+                Some(v) if v == "true" || v == "1" => Ok(true),
+                Some(v) if v == "false" || v == "0" => Ok(false),
+                Some(v) => Err(format!("{name} must be true or false, not {v:?}")),
+            }
+        };
+        let mail = (|| -> Result<MailConfig, String> {
+            let app_base_url = get("APP_BASE_URL").ok_or("APP_BASE_URL is not set")?;
+            if !(app_base_url.starts_with("https://") || app_base_url.starts_with("http://")) {
+                return Err(format!("APP_BASE_URL must be an http(s) URL, not {app_base_url:?}"));
+            }
+            Ok(MailConfig {
+                ses: Ses {
+                    endpoint: get("AWS_ENDPOINT_URL_SES")
+                        .or_else(|| get("AWS_ENDPOINT_URL"))
+                        .unwrap_or_else(|| format!("https://email.{region}.amazonaws.com")),
+                    region: region.clone(),
+                    credentials: credentials.clone(),
+                },
+                from: get("MAIL_FROM").ok_or("MAIL_FROM is not set")?,
+                app_base_url: app_base_url.trim_end_matches('/').to_owned(),
+                timeout: Duration::from_millis(number("MAIL_TIMEOUT_MS", 5000)?),
+            })
+        })();
         let chat = (|| -> Result<ChatConfig, String> {
             let format_raw = or("MODEL_PAYLOAD_FORMAT", "messages");
             let temperature_raw = or("MODEL_TEMPERATURE", "0.7");
@@ -151,6 +204,13 @@ impl Config {
         })();
         Ok(Config {
             chat,
+            mail,
+            tokens_table: or("TOKENS_TABLE", "tokens"),
+            conversations_table: or("CONVERSATIONS_TABLE", "conversations"),
+            require_verified_email: flag("REQUIRE_VERIFIED_EMAIL")?,
+            verify_token_ttl_seconds: number("VERIFY_TOKEN_TTL_SECONDS", 24 * 3600)?,
+            reset_token_ttl_seconds: number("RESET_TOKEN_TTL_SECONDS", 30 * 60)?,
+            forgot_min_duration: Duration::from_millis(number("FORGOT_MIN_MS", 400)?),
             dynamodb: DynamoDb { endpoint, region, credentials },
             dynamodb_timeout: Duration::from_millis(number("DYNAMODB_TIMEOUT_MS", 3000)?),
             users_table: or("USERS_TABLE", "users"),
@@ -273,6 +333,33 @@ pub(crate) mod tests {
         let bad =
             Config::from_vars(vars(&[("SAGEMAKER_ENDPOINT_NAME", "llm"), ("MODEL_TEMPERATURE", "hot")]));
         assert!(bad.unwrap().chat.is_err());
+    }
+
+    #[test]
+    fn mail_settings() {
+        let c = Config::from_vars(vars(&[("AWS_REGION", "eu-west-1")])).unwrap();
+        assert!(c.mail.unwrap_err().contains("APP_BASE_URL"));
+        assert!(!c.require_verified_email);
+        assert_eq!(c.reset_token_ttl_seconds, 1800);
+        let c = Config::from_vars(vars(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("APP_BASE_URL", "https://app.example/"),
+            ("MAIL_FROM", "no-reply@app.example"),
+            ("REQUIRE_VERIFIED_EMAIL", "true"),
+        ]))
+        .unwrap();
+        assert!(c.require_verified_email);
+        let mail = c.mail.unwrap();
+        assert_eq!(mail.ses.endpoint, "https://email.eu-west-1.amazonaws.com");
+        assert_eq!(mail.app_base_url, "https://app.example");
+        let local = Config::from_vars(vars(&[
+            ("APP_BASE_URL", "http://127.0.0.1:3000"),
+            ("MAIL_FROM", "a@b.example"),
+            ("AWS_ENDPOINT_URL_SES", "http://127.0.0.1:8005"),
+        ]))
+        .unwrap();
+        assert_eq!(local.mail.unwrap().ses.endpoint, "http://127.0.0.1:8005");
+        assert!(Config::from_vars(vars(&[("REQUIRE_VERIFIED_EMAIL", "maybe")])).is_err());
     }
 
     #[test]

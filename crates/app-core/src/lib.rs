@@ -9,6 +9,8 @@ pub mod chat;
 pub mod config;
 pub mod conversations;
 pub mod domain;
+pub mod mail;
+pub mod one_use_tokens;
 pub mod permissions;
 pub mod sessions;
 pub mod settings;

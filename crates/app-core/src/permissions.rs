@@ -10,6 +10,7 @@ pub enum Table {
     Sessions,
     Throttle,
     Conversations,
+    Tokens,
 }
 
 /// One IAM action on one table (or one of its indexes).
@@ -25,20 +26,32 @@ const fn on(table: Table, action: &'static str) -> Access {
     Access { table, index: None, action }
 }
 
-/// register: `POST /register`, `GET /me`, `DELETE /me`.
+/// register: `POST /register`, `GET /me`, `DELETE /me`, `POST /me/password`, `POST /email/verify`,
+/// `POST /email/verify/resend`, `POST /password/forgot`, `POST /password/reset`.
 pub const REGISTER: &[Access] = &[
     on(Table::Users, "GetItem"),
     on(Table::Users, "PutItem"),
     on(Table::Users, "DeleteItem"),
+    on(Table::Users, "UpdateItem"),
     on(Table::Throttle, "UpdateItem"),
+    on(Table::Throttle, "DeleteItem"),
     Access { table: Table::Sessions, index: Some("by_user"), action: "Query" },
     on(Table::Sessions, "DeleteItem"),
+    on(Table::Tokens, "PutItem"),
+    on(Table::Tokens, "GetItem"),
+    on(Table::Tokens, "DeleteItem"),
+    Access { table: Table::Tokens, index: Some("by_user"), action: "Query" },
+    // Deleting an account deletes its conversations (all pages).
+    on(Table::Conversations, "Query"),
+    on(Table::Conversations, "BatchWriteItem"),
 ];
+
+/// SES actions of the register component (the only one that sends mail), on the sender identity.
+pub const REGISTER_SES: &[&str] = &["SendEmail"];
 
 /// login: `POST /login`, `POST /token/refresh`, `POST /logout`.
 pub const LOGIN: &[Access] = &[
-    on(Table::Users, "BatchGetItem"),
-    on(Table::Throttle, "BatchGetItem"),
+    on(Table::Users, "GetItem"),
     on(Table::Throttle, "UpdateItem"),
     on(Table::Throttle, "DeleteItem"),
     on(Table::Sessions, "GetItem"),
@@ -53,6 +66,10 @@ pub const CHAT: &[Access] = &[
     // TransactWriteItems is authorised as its parts.
     on(Table::Conversations, "PutItem"),
     on(Table::Conversations, "UpdateItem"),
+    // A turn is stored only while the caller's access token is current (same transaction), and
+    // when that check fails the user is read once to tell why.
+    on(Table::Users, "ConditionCheckItem"),
+    on(Table::Users, "GetItem"),
     // DELETE /conversations/{id}: the summary, then the turns in batches.
     on(Table::Conversations, "DeleteItem"),
     on(Table::Conversations, "BatchWriteItem"),

@@ -13,6 +13,7 @@ pub const SETTINGS: &[&str] = &[
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
+    "AWS_ENDPOINT_URL_SES",
     // DynamoDB
     "USERS_TABLE",
     "SESSIONS_TABLE",
@@ -45,6 +46,18 @@ pub const SETTINGS: &[&str] = &[
     "CHAT_HISTORY_TURNS",
     "CHAT_HISTORY_CHARS",
     "CHAT_MAX_MESSAGE_CHARS",
+    // Mail, verification, password reset
+    "TOKENS_TABLE",
+    "MAIL_FROM",
+    "APP_BASE_URL",
+    "MAIL_TIMEOUT_MS",
+    "REQUIRE_VERIFIED_EMAIL",
+    "VERIFY_TOKEN_TTL_SECONDS",
+    "RESET_TOKEN_TTL_SECONDS",
+    "FORGOT_MIN_MS",
+    "FORGOT_PER_ADDRESS",
+    "FORGOT_PER_EMAIL",
+    "RESEND_PER_ACCOUNT",
     "MODEL_MAX_INPUT_TOKENS",
     "MODEL_MAX_TOTAL_TOKENS",
     "CHAT_DAILY_MESSAGES",
@@ -74,10 +87,13 @@ mod tests {
                     "MODEL_PAYLOAD_FORMAT" => "messages",
                     "MODEL_TEMPERATURE" => "0.5",
                     "TOKEN_SIGNING_KEY" => "0123456789abcdef0123456789abcdef",
+                    "REQUIRE_VERIFIED_EMAIL" => "true",
+                    "APP_BASE_URL" => "https://app.example",
                     n if n.starts_with("AWS_ENDPOINT_URL") => "http://127.0.0.1:1",
                     n if n.ends_with("_MS") || n.ends_with("_SECONDS") || n.ends_with("_AFTER") => "5",
                     n if n.ends_with("_HOPS") || n.ends_with("_TURNS") || n.ends_with("_CHARS") => "5",
                     "MODEL_MAX_NEW_TOKENS" | "REGISTRATIONS_PER_ADDRESS" => "5",
+                    "FORGOT_PER_ADDRESS" | "FORGOT_PER_EMAIL" | "RESEND_PER_ACCOUNT" => "5",
                     n if n.ends_with("_TOKENS") || n.ends_with("_MESSAGES") => "5000",
                     _ => "x",
                 }
@@ -86,6 +102,7 @@ mod tests {
         };
         let config = Config::from_vars(value).expect("every setting set");
         assert!(config.chat.is_ok(), "{:?}", config.chat);
+        assert!(config.mail.is_ok(), "{:?}", config.mail);
         let read = read.into_inner();
         let listed: BTreeSet<String> = SETTINGS.iter().map(|s| s.to_string()).collect();
         let unlisted: Vec<_> = read.difference(&listed).collect();

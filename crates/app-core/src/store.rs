@@ -2,11 +2,13 @@
 //! operations the use cases need.
 
 use crate::api::ApiError;
-use crate::aws::dynamodb::{DynamoError, LoginLookup, SessionItem, ThrottleCounters, UserItem};
+use crate::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
+use crate::aws::ses::{Mail, MailError, Ses};
 use crate::config::Config;
 use crate::domain::PasswordHasher;
+use crate::one_use_tokens::MailTokens;
 use crate::permissions::{accesses, Access, Table};
-use crate::throttle::Counter;
+use crate::throttle::{Decision, WindowKeys};
 use crate::transport::{Transport, TransportError};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde_json::Value;
@@ -105,11 +107,13 @@ impl<T: Transport> Services<'_, T> {
 
     fn table(&self, name: &str) -> Option<Table> {
         let c = self.config;
-        let chat_table = c.chat.as_ref().map(|chat| chat.table.as_str()).ok();
+        let chat_table =
+            Some(c.chat.as_ref().map(|chat| chat.table.as_str()).unwrap_or(&c.conversations_table));
         match name {
             n if n == c.users_table => Some(Table::Users),
             n if n == c.sessions_table => Some(Table::Sessions),
             n if n == c.throttle_table => Some(Table::Throttle),
+            n if n == c.tokens_table => Some(Table::Tokens),
             n if Some(n) == chat_table => Some(Table::Conversations),
             _ => None,
         }
@@ -159,32 +163,136 @@ impl<T: Transport> Services<'_, T> {
         Ok(ThrottleCounters::count_from_update(&body)?)
     }
 
-    /// The user and two throttle counters, in one round trip (asking again, up to three times,
-    /// for keys DynamoDB leaves unprocessed).
-    pub async fn login_lookup(
+    /// Counts a password attempt for (account, address) and for the address before anything is
+    /// verified, and decides on the counts the atomic increments returned (see
+    /// [`crate::throttle`]). A refused attempt takes its counts back and is 429.
+    pub async fn count_password_attempt(
         &self,
-        email: &str,
-        a: &str,
-        b: &str,
+        keys: &WindowKeys,
         now: SystemTime,
-    ) -> Result<(Option<UserItem>, Counter, Counter), StoreError> {
-        let (users, throttle) = (&self.config.users_table, &self.config.throttle_table);
-        let request = LoginLookup::request(users, email, throttle, &[a, b]);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let body = self.dynamodb("BatchGetItem", &request, now).await?;
-            if !LoginLookup::unprocessed(&body)? {
-                return Ok((
-                    LoginLookup::user(&body, users)?,
-                    ThrottleCounters::from_batch_get(&body, throttle, a)?,
-                    ThrottleCounters::from_batch_get(&body, throttle, b)?,
-                ));
-            }
-            if attempt >= MAX_ATTEMPTS {
-                return Err(DynamoError::Throttled("keys left unprocessed".into()).into());
-            }
-            self.transport.sleep(backoff(attempt)).await;
+    ) -> Result<PasswordAttempt, ApiError> {
+        let table = &self.config.throttle_table;
+        let pair_body = ThrottleCounters::attempt(table, &keys.login_pair, keys.expires_at);
+        let address_body = ThrottleCounters::attempt(table, &keys.login_address, keys.expires_at);
+        let (pair, address) = futures::join!(
+            self.dynamodb("UpdateItem", &pair_body, now),
+            self.dynamodb("UpdateItem", &address_body, now),
+        );
+        let pair = ThrottleCounters::counter_from_update(&pair?).map_err(StoreError::from)?;
+        let address = ThrottleCounters::counter_from_update(&address?).map_err(StoreError::from)?;
+        let attempt = PasswordAttempt { pair: keys.login_pair.clone(), address: keys.login_address.clone() };
+        let t = crate::tokens::unix_seconds(now);
+        if let Decision::Deny { retry_after } = self.config.throttle.check_login(pair, address, t) {
+            let (a, b) =
+                futures::join!(self.take_back(&attempt.pair, now), self.take_back(&attempt.address, now));
+            a?;
+            b?;
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
+        Ok(attempt)
+    }
+
+    /// The counted attempt was a wrong password: it stays counted, and the slow-down waits from now.
+    pub async fn password_failed(
+        &self,
+        attempt: &PasswordAttempt,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let t = crate::tokens::unix_seconds(now);
+        let body = ThrottleCounters::record_failure(&self.config.throttle_table, &attempt.pair, t);
+        self.dynamodb("UpdateItem", &body, now).await.map(drop)
+    }
+
+    /// The counted attempt had the right password: the (account, address) counter starts over and
+    /// the address's count is taken back.
+    pub async fn password_verified(
+        &self,
+        attempt: &PasswordAttempt,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let reset = ThrottleCounters::delete(&self.config.throttle_table, &attempt.pair);
+        let (a, b) =
+            futures::join!(self.dynamodb("DeleteItem", &reset, now), self.take_back(&attempt.address, now));
+        a?;
+        b
+    }
+
+    async fn take_back(&self, key: &str, now: SystemTime) -> Result<(), StoreError> {
+        match self
+            .dynamodb("UpdateItem", &ThrottleCounters::take_back(&self.config.throttle_table, key), now)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_conditional_check_failed() => Ok(()), // reset meanwhile
+            Err(e) => Err(e),
         }
     }
+
+    /// Counts one use of a per-window limit and refuses it (429) past `limit`.
+    pub async fn limit(
+        &self,
+        key: &str,
+        limit: u64,
+        expires_at: u64,
+        now: SystemTime,
+    ) -> Result<(), ApiError> {
+        let count = self.count(key, expires_at, now).await?;
+        match self.config.throttle.check_limit(count, limit, crate::tokens::unix_seconds(now)) {
+            Decision::Allow => Ok(()),
+            Decision::Deny { retry_after } => Err(ApiError::TooManyRequests { retry_after }),
+        }
+    }
+
+    /// Sends one mail through SES (the register component only: it alone may reach SES).
+    pub async fn send_mail(&self, mail: &Mail, now: SystemTime) -> Result<String, MailError> {
+        let config = self.config.mail.as_ref().map_err(|e| MailError::Build(e.clone()))?;
+        let request = config.ses.send_email(mail, now)?;
+        let response = self
+            .transport
+            .send(request, config.timeout)
+            .await
+            .map_err(|e| MailError::Unreachable(e.to_string()))?;
+        Ses::read_response(&response)
+    }
+
+    /// Deletes every session (refresh-token family) of a user but `keep`, all pages.
+    pub async fn delete_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let table = &self.config.sessions_table;
+        let mut query = Some(SessionItem::query_by_user(table, user_id));
+        while let Some(q) = query {
+            let found = self.dynamodb("Query", &q, now).await?;
+            for family in SessionItem::family_ids_from_query(&found)? {
+                if Some(family.as_str()) != keep {
+                    self.dynamodb("DeleteItem", &SessionItem::delete(table, &family), now).await?;
+                }
+            }
+            query = SessionItem::next_page(&q, &found)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every one-use token of a user, all pages.
+    pub async fn delete_mail_tokens(&self, user_id: &str, now: SystemTime) -> Result<(), StoreError> {
+        let table = &self.config.tokens_table;
+        let mut query = Some(MailTokens::query_by_user(table, user_id));
+        while let Some(q) = query {
+            let found = self.dynamodb("Query", &q, now).await?;
+            for hash in MailTokens::hashes_from_query(&found)? {
+                self.dynamodb("DeleteItem", &MailTokens::delete(table, &hash), now).await?;
+            }
+            query = SessionItem::next_page(&q, &found)?;
+        }
+        Ok(())
+    }
+}
+
+/// A password attempt that was counted and allowed (see [`Services::count_password_attempt`]).
+pub struct PasswordAttempt {
+    pair: String,
+    address: String,
 }

@@ -10,6 +10,15 @@
 //!
 //! No counter is per account alone, so someone who only knows a user's email cannot lock that user
 //! out: their failures count against their own address.
+//!
+//! Every rule holds under concurrency: an attempt is counted first (an atomic `ADD` whose
+//! `ReturnValues` give the count with this attempt and every concurrent one included), decided on
+//! that count, and only then is the password verified. A denied attempt takes its count back; a
+//! successful one resets the account-and-address counter. So of 30 simultaneous guesses at most
+//! `block_after` reach the password check.
+//!
+//! Mail-sending routes have per-window limits of their own: password-reset requests per address and
+//! per email, verification resends per account.
 
 use sha2::{Digest, Sha256};
 
@@ -20,6 +29,9 @@ pub struct ThrottleRules {
     pub block_after: u64,
     pub address_block_after: u64,
     pub registrations_per_address: u64,
+    pub forgot_per_address: u64,
+    pub forgot_per_email: u64,
+    pub resend_per_account: u64,
 }
 
 impl Default for ThrottleRules {
@@ -30,6 +42,9 @@ impl Default for ThrottleRules {
             block_after: 10,
             address_block_after: 100,
             registrations_per_address: 10,
+            forgot_per_address: 10,
+            forgot_per_email: 3,
+            resend_per_account: 3,
         }
     }
 }
@@ -53,6 +68,9 @@ pub struct WindowKeys {
     pub login_pair: String,
     pub login_address: String,
     pub register_address: String,
+    pub forgot_address: String,
+    pub forgot_email: String,
+    pub resend_account: String,
     /// When the window's counters may be deleted (DynamoDB TTL).
     pub expires_at: u64,
 }
@@ -81,17 +99,23 @@ impl ThrottleRules {
             login_pair: format!("login-pair#{w}#{}", digest(&[email, address])),
             login_address: format!("login-address#{w}#{}", digest(&[address])),
             register_address: format!("register-address#{w}#{}", digest(&[address])),
+            forgot_address: format!("forgot-address#{w}#{}", digest(&[address])),
+            forgot_email: format!("forgot-email#{w}#{}", digest(&[email])),
+            resend_account: format!("resend-account#{w}#{}", digest(&[email])),
             expires_at: self.window_start(now) + 2 * self.window_seconds,
         }
     }
 
-    /// May this address try to log in to this account now?
+    /// May this password attempt go ahead? `pair` is the account-and-address counter as this
+    /// attempt's own atomic increment returned it (this attempt and concurrent ones included;
+    /// `last_at` is the last recorded failure), `address` the address's counter likewise.
     pub fn check_login(&self, pair: Counter, address: Counter, now: u64) -> Decision {
-        if pair.count >= self.block_after || address.count >= self.address_block_after {
+        if pair.count > self.block_after || address.count > self.address_block_after {
             return Decision::Deny { retry_after: self.until_window_end(now) };
         }
-        if pair.count >= self.slowdown_after {
-            let delay = 1u64 << (pair.count - self.slowdown_after).min(16);
+        let before = pair.count.saturating_sub(1);
+        if before >= self.slowdown_after {
+            let delay = 1u64 << (before - self.slowdown_after).min(16);
             let allowed_at = pair.last_at + delay;
             if now < allowed_at {
                 return Decision::Deny { retry_after: allowed_at - now };
@@ -100,13 +124,18 @@ impl ThrottleRules {
         Decision::Allow
     }
 
-    /// `count` is the address's registrations in this window, this one included.
-    pub fn check_register(&self, count: u64, now: u64) -> Decision {
-        if count > self.registrations_per_address {
+    /// A plain per-window limit: `count` includes this request.
+    pub fn check_limit(&self, count: u64, limit: u64, now: u64) -> Decision {
+        if count > limit {
             Decision::Deny { retry_after: self.until_window_end(now) }
         } else {
             Decision::Allow
         }
+    }
+
+    /// `count` is the address's registrations in this window, this one included.
+    pub fn check_register(&self, count: u64, now: u64) -> Decision {
+        self.check_limit(count, self.registrations_per_address, now)
     }
 }
 
@@ -120,21 +149,32 @@ mod tests {
 
     #[test]
     fn slows_down_then_blocks_per_account_and_address() {
+        // Counts include the attempt being decided; `last_at` is the last failure.
         let r = ThrottleRules::default();
         let now = 10_000; // window 9900..10800
-        assert_eq!(r.check_login(c(2, now), c(2, now), now), Decision::Allow);
-        assert_eq!(r.check_login(c(3, now), c(3, now), now), Decision::Deny { retry_after: 1 });
-        assert_eq!(r.check_login(c(3, now - 1), c(3, now), now), Decision::Allow);
-        assert_eq!(r.check_login(c(5, now), c(5, now), now), Decision::Deny { retry_after: 4 });
-        assert_eq!(r.check_login(c(9, now - 100), c(9, now), now), Decision::Allow);
-        assert_eq!(r.check_login(c(10, now - 100), c(10, now), now), Decision::Deny { retry_after: 800 });
+        assert_eq!(r.check_login(c(3, now), c(3, now), now), Decision::Allow);
+        assert_eq!(r.check_login(c(4, now), c(4, now), now), Decision::Deny { retry_after: 1 });
+        assert_eq!(r.check_login(c(4, now - 1), c(4, now), now), Decision::Allow);
+        assert_eq!(r.check_login(c(6, now), c(6, now), now), Decision::Deny { retry_after: 4 });
+        assert_eq!(r.check_login(c(10, now - 100), c(10, now), now), Decision::Allow);
+        assert_eq!(r.check_login(c(11, now - 100), c(11, now), now), Decision::Deny { retry_after: 800 });
+    }
+
+    #[test]
+    fn a_parallel_burst_gets_at_most_block_after_checks() {
+        // 30 concurrent attempts: their increments return 1..=30 in some order, none has failed
+        // yet (last_at 0): only counts up to block_after may go ahead.
+        let r = ThrottleRules::default();
+        let allowed =
+            (1..=30).filter(|n| r.check_login(c(*n, 0), c(*n, 0), 10_000) == Decision::Allow).count();
+        assert_eq!(allowed as u64, r.block_after);
     }
 
     #[test]
     fn one_address_hitting_many_accounts_is_blocked() {
         let r = ThrottleRules::default();
-        assert_eq!(r.check_login(c(0, 0), c(99, 0), 10_000), Decision::Allow);
-        assert_eq!(r.check_login(c(0, 0), c(100, 0), 10_000), Decision::Deny { retry_after: 800 });
+        assert_eq!(r.check_login(c(1, 0), c(100, 0), 10_000), Decision::Allow);
+        assert_eq!(r.check_login(c(1, 0), c(101, 0), 10_000), Decision::Deny { retry_after: 800 });
     }
 
     #[test]

@@ -109,6 +109,13 @@ pub struct AccessClaims {
     pub aud: String,
     pub iat: u64,
     pub exp: u64,
+    /// The user's token version when issued: a password reset or change, or a deletion, bumps
+    /// the stored version, and tokens of an older one stop working.
+    #[serde(default)]
+    pub ver: u64,
+    /// The login (refresh-token family) this token was issued to; empty when unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sid: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,6 +148,18 @@ impl AccessTokens {
     }
 
     pub fn issue(&self, user_id: &str, email: &str, now: SystemTime) -> String {
+        self.issue_for_session(user_id, email, 0, "", now)
+    }
+
+    /// An access token of token version `ver` for the login (refresh-token family) `sid`.
+    pub fn issue_for_session(
+        &self,
+        user_id: &str,
+        email: &str,
+        ver: u64,
+        sid: &str,
+        now: SystemTime,
+    ) -> String {
         let iat = unix_seconds(now);
         let claims = AccessClaims {
             sub: user_id.to_owned(),
@@ -149,6 +168,8 @@ impl AccessTokens {
             aud: self.audience.clone(),
             iat,
             exp: iat + self.ttl_seconds,
+            ver,
+            sid: sid.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 encoding of plain claims cannot fail")

@@ -72,13 +72,14 @@ fn every_page_is_deleted_in_batches_of_25_and_unprocessed_items_are_sent_again()
     let user = UserId::parse("9f0c1b7e-1111-4222-8333-444455556666").unwrap();
     let deleted = futures_executor::block_on(delete_all_conversations_of_user(
         &services,
-        "conversations",
+        "not-the-conversations-table",
         &user,
         SystemTime::now(),
     ));
-    // Without SAGEMAKER_ENDPOINT_NAME the chat settings are absent, so the conversations table
-    // is unknown to this config: the permission check refuses. With it, the deletion runs.
+    // A table this config does not know is refused by the permission check. The conversations
+    // table is known without the chat settings too (register deletes an account's conversations).
     assert!(deleted.unwrap_err().to_string().contains("undeclared"));
+    assert!(transport.seen.borrow().is_empty(), "nothing was sent");
 
     let config = Config::from_vars(|k| {
         Some(match k {

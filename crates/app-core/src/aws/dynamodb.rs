@@ -41,6 +41,11 @@ pub struct UserItem {
     pub password_hash: String,
     /// Unix seconds.
     pub created_at: u64,
+    /// Whether the owner proved they read mail at this address (`POST /email/verify`).
+    pub email_verified: bool,
+    /// Bumped when every access token issued so far must stop working (password reset or
+    /// change, deletion); access tokens carry the version they were issued under (`ver`).
+    pub token_version: u64,
 }
 
 impl UserItem {
@@ -53,6 +58,8 @@ impl UserItem {
                 "id": {"S": self.id},
                 "password_hash": {"S": self.password_hash},
                 "created_at": {"N": self.created_at.to_string()},
+                "email_verified": {"BOOL": self.email_verified},
+                "token_version": {"N": self.token_version.to_string()},
             },
             "ConditionExpression": "attribute_not_exists(email)",
         })
@@ -78,6 +85,74 @@ impl UserItem {
             id: string_attr(item, "id")?,
             password_hash: string_attr(item, "password_hash")?,
             created_at: number_attr(item, "created_at").unwrap_or(0),
+            email_verified: item["email_verified"]["BOOL"].as_bool().unwrap_or(false),
+            token_version: number_attr(item, "token_version").unwrap_or(0),
+        })
+    }
+
+    /// A condition on this user for a transaction: it still exists as `id` and access tokens of
+    /// `version` are still valid (what a chat turn checks in the same write, at no extra round trip).
+    pub fn condition_check_current(table: &str, email: &str, id: &str, version: u64) -> Value {
+        // Items written before versions existed have none: that is version 0.
+        let condition = if version == 0 {
+            "id = :id AND (attribute_not_exists(token_version) OR token_version = :v)"
+        } else {
+            "id = :id AND token_version = :v"
+        };
+        json!({"ConditionCheck": {
+            "TableName": table,
+            "Key": {"email": {"S": email}},
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {":id": {"S": id}, ":v": {"N": version.to_string()}},
+        }})
+    }
+
+    /// Marks the address verified (as one part of a transaction with the token's consumption).
+    pub fn mark_verified(table: &str, email: &str, id: &str) -> Value {
+        json!({"Update": {
+            "TableName": table,
+            "Key": {"email": {"S": email}},
+            "UpdateExpression": "SET email_verified = :t",
+            "ConditionExpression": "id = :id",
+            "ExpressionAttributeValues": {":t": {"BOOL": true}, ":id": {"S": id}},
+        }})
+    }
+
+    /// Sets a new password hash and invalidates every access token issued so far (a transaction
+    /// part). `verified`: the change came through a link mailed to the address, which proves it.
+    pub fn set_password(table: &str, email: &str, id: &str, new_hash: &str, verified: bool) -> Value {
+        let mut update = json!({
+            "TableName": table,
+            "Key": {"email": {"S": email}},
+            "UpdateExpression": "SET password_hash = :h ADD token_version :one",
+            "ConditionExpression": "id = :id",
+            "ExpressionAttributeValues": {":h": {"S": new_hash}, ":one": {"N": "1"}, ":id": {"S": id}},
+        });
+        if verified {
+            update["UpdateExpression"] =
+                json!("SET password_hash = :h, email_verified = :t ADD token_version :one");
+            update["ExpressionAttributeValues"][":t"] = json!({"BOOL": true});
+        }
+        update
+    }
+
+    /// UpdateItem: a new password, only if the stored hash is still `old_hash` (of two concurrent
+    /// changes one wins); every access token issued so far stops working.
+    pub fn change_password(table: &str, email: &str, id: &str, old_hash: &str, new_hash: &str) -> Value {
+        let mut update = Self::set_password(table, email, id, new_hash, false);
+        update["ConditionExpression"] = json!("id = :id AND password_hash = :old");
+        update["ExpressionAttributeValues"][":old"] = json!({"S": old_hash});
+        update
+    }
+
+    /// UpdateItem: every access token issued so far stops working (the first step of a deletion).
+    pub fn revoke_access_tokens(table: &str, email: &str, id: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"email": {"S": email}},
+            "UpdateExpression": "ADD token_version :one",
+            "ConditionExpression": "id = :id",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":id": {"S": id}},
         })
     }
 }
@@ -184,34 +259,31 @@ impl SessionItem {
         }))
     }
 
-    /// Replaces the current token hash, only if it is still `old_hash` and not revoked: of two
-    /// concurrent uses of one token, exactly one wins.
-    pub fn rotate(table: &str, family_id: &str, old_hash: &str, new_hash: &str, expires_at: u64) -> Value {
+    /// Replaces the current token hash, only if it is still `old_hash`, not revoked and not
+    /// expired: of two concurrent uses of one token, exactly one wins. `expires_at` is left as the
+    /// login set it: a login's refresh tokens have an absolute lifetime that rotation never extends.
+    pub fn rotate(table: &str, family_id: &str, old_hash: &str, new_hash: &str, now: u64) -> Value {
         json!({
             "TableName": table,
             "Key": {"family_id": {"S": family_id}},
-            "UpdateExpression": "SET token_hash = :new, expires_at = :exp",
-            "ConditionExpression": "token_hash = :old AND attribute_not_exists(revoked_at)",
+            "UpdateExpression": "SET token_hash = :new",
+            "ConditionExpression": "token_hash = :old AND attribute_not_exists(revoked_at) AND expires_at > :now",
             "ExpressionAttributeValues": {
-                ":new": {"S": new_hash}, ":old": {"S": old_hash}, ":exp": {"N": expires_at.to_string()},
+                ":new": {"S": new_hash}, ":old": {"S": old_hash}, ":now": {"N": now.to_string()},
             },
         })
     }
 
-    /// Marks the family revoked (if it exists; and, with `only_hash`, only if that is the current token).
-    pub fn revoke(table: &str, family_id: &str, now: u64, only_hash: Option<&str>) -> Value {
-        let mut v = json!({
+    /// Marks the family revoked, if it exists. The family id is 128 random bits handed out only
+    /// inside that login's refresh tokens, so any of them — current or already rotated — ends it.
+    pub fn revoke(table: &str, family_id: &str, now: u64) -> Value {
+        json!({
             "TableName": table,
             "Key": {"family_id": {"S": family_id}},
             "UpdateExpression": "SET revoked_at = :now",
             "ConditionExpression": "attribute_exists(family_id)",
             "ExpressionAttributeValues": {":now": {"N": now.to_string()}},
-        });
-        if let Some(hash) = only_hash {
-            v["ConditionExpression"] = json!("token_hash = :h");
-            v["ExpressionAttributeValues"][":h"] = json!({"S": hash});
-        }
-        v
+        })
     }
 
     pub fn query_by_user(table: &str, user_id: &str) -> Value {
@@ -222,6 +294,16 @@ impl SessionItem {
             "ExpressionAttributeValues": {":u": {"S": user_id}},
             "ProjectionExpression": "family_id",
         })
+    }
+
+    /// The next page of a query (from its `LastEvaluatedKey`), if there is one.
+    pub fn next_page(query: &Value, body: &[u8]) -> Result<Option<Value>, DynamoError> {
+        let v = parse_body(body)?;
+        Ok(v.get("LastEvaluatedKey").filter(|k| k.is_object()).map(|k| {
+            let mut next = query.clone();
+            next["ExclusiveStartKey"] = k.clone();
+            next
+        }))
     }
 
     pub fn family_ids_from_query(body: &[u8]) -> Result<Vec<String>, DynamoError> {
@@ -252,6 +334,52 @@ impl ThrottleCounters {
                 ":one": {"N": "1"}, ":now": {"N": now.to_string()}, ":exp": {"N": expires_at.to_string()},
             },
             "ReturnValues": "UPDATED_NEW",
+        })
+    }
+
+    /// Counts an attempt before it is judged: adds one and returns the new count with the last
+    /// recorded failure (ReturnValues ALL_NEW), so concurrent attempts each see their own number.
+    pub fn attempt(table: &str, key: &str, expires_at: u64) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "ADD #count :one SET expires_at = :exp",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":exp": {"N": expires_at.to_string()}},
+            "ReturnValues": "ALL_NEW",
+        })
+    }
+
+    pub fn counter_from_update(body: &[u8]) -> Result<crate::throttle::Counter, DynamoError> {
+        let v = parse_body(body)?;
+        let a = v
+            .get("Attributes")
+            .ok_or_else(|| DynamoError::Malformed("UpdateItem returned no count".into()))?;
+        Ok(crate::throttle::Counter {
+            count: number_attr(a, "count").ok_or_else(|| DynamoError::Malformed("no count".into()))?,
+            last_at: number_attr(a, "last_at").unwrap_or(0),
+        })
+    }
+
+    /// Takes back a counted attempt (it was refused, or was not a failure).
+    pub fn take_back(table: &str, key: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "ADD #count :minus",
+            "ConditionExpression": "attribute_exists(#count)",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+        })
+    }
+
+    /// Records when the counted attempt failed (the slow-down waits from there).
+    pub fn record_failure(table: &str, key: &str, now: u64) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "SET last_at = :now",
+            "ExpressionAttributeValues": {":now": {"N": now.to_string()}},
         })
     }
 
@@ -389,6 +517,8 @@ mod tests {
             id: "9f0c1b7e-1111-4222-8333-444455556666".into(),
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
             created_at: 1_795_000_000,
+            email_verified: false,
+            token_version: 0,
         }
     }
 

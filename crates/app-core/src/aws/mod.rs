@@ -3,6 +3,7 @@
 
 pub mod dynamodb;
 pub mod sagemaker;
+pub mod ses;
 mod sigv4;
 
 pub use sigv4::{sign, Credentials};
