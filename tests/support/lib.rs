@@ -280,9 +280,10 @@ impl TestApp {
             .unwrap_or_default()
     }
 
-    /// Waits (up to 5 s) until the stack has logged `needle`: log lines arrive just after responses.
+    /// Waits (up to 15 s) until the stack has logged `needle`: log lines arrive just after responses
+    /// (under Spin, through its output pump, later on a loaded machine).
     pub fn logged(&self, needle: &str) -> bool {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         while std::time::Instant::now() < deadline {
             if self.logs().contains(needle) {
                 return true;
