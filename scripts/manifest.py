@@ -45,14 +45,18 @@ def toml_key(k: str) -> str:
     return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else toml_value(k)
 
 
+def is_table_array(v) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
 def dumps(doc: dict, prefix: str = "") -> str:
-    """TOML for a manifest-shaped document: scalars first, then tables, then arrays of tables."""
+    """TOML for a manifest-shaped document: scalars first, then arrays of tables, then tables."""
     lines = []
     tables, arrays = [], []
     for k, v in doc.items():
-        if isinstance(v, dict) and not (prefix == "" and False):
+        if isinstance(v, dict):
             tables.append((k, v))
-        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        elif is_table_array(v):
             arrays.append((k, v))
         else:
             lines.append(f"{toml_key(k)} = {toml_value(v)}")
@@ -64,7 +68,7 @@ def dumps(doc: dict, prefix: str = "") -> str:
     for k, v in tables:
         name = f"{prefix}{toml_key(k)}"
         body = dumps(v, name + ".")
-        scalars = any(not isinstance(x, (dict, list)) or (isinstance(x, list) and not all(isinstance(i, dict) for i in x)) or x == [] for x in v.values())
+        scalars = any(not isinstance(x, dict) and not is_table_array(x) for x in v.values())
         out += (f"\n[{name}]\n" if scalars or not v else "") + body
     return out
 
