@@ -79,6 +79,7 @@ AWS_HOSTS = {
     "AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.{{ aws_region }}.amazonaws.com",
     "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": "https://runtime.sagemaker.{{ aws_region }}.amazonaws.com",
     "AWS_ENDPOINT_URL_SES": "https://email.{{ aws_region }}.amazonaws.com",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER": "https://secretsmanager.{{ aws_region }}.amazonaws.com",
 }
 
 

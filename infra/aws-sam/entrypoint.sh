@@ -17,8 +17,9 @@ set -eu
 SETTINGS="
 AWS_REGION AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME
+AWS_ENDPOINT_URL_SECRETS_MANAGER
 USERS_TABLE SESSIONS_TABLE THROTTLE_TABLE CONVERSATIONS_TABLE DYNAMODB_TIMEOUT_MS
-TOKEN_SIGNING_KEY TOKEN_PUBLIC_KEYS TOKEN_ISSUER TOKEN_AUDIENCE ACCESS_TOKEN_TTL_SECONDS REFRESH_TOKEN_TTL_SECONDS
+TOKEN_SIGNING_KEY TOKEN_SIGNING_KEY_SECRET TOKEN_PUBLIC_KEYS TOKEN_ISSUER TOKEN_AUDIENCE ACCESS_TOKEN_TTL_SECONDS REFRESH_TOKEN_TTL_SECONDS
 THROTTLE_WINDOW_SECONDS LOGIN_SLOWDOWN_AFTER LOGIN_BLOCK_AFTER ADDRESS_BLOCK_AFTER
 REGISTRATIONS_PER_ADDRESS CLIENT_IP_SOURCE CLIENT_IP_HEADER CLIENT_IP_HOPS CORS_ALLOWED_ORIGINS
 SAGEMAKER_ENDPOINT_NAME MODEL_PAYLOAD_FORMAT MODEL_MAX_NEW_TOKENS MODEL_TEMPERATURE
@@ -89,8 +90,11 @@ SETTINGS="$SETTINGS" awk '
 SPIN_VARIABLE_AWS_REGION=${AWS_REGION:-us-east-1}
 export SPIN_VARIABLE_AWS_REGION
 
+# An instance is kept between invocations for up to 10 minutes (Spin's default is 1 s; a Lambda
+# sandbox is frozen between them), so what it holds (configuration parsed, login's signing key
+# read from Secrets Manager) serves up to 128 requests, Spin's default reuse count.
 set -- spin up --from "$run/spin.toml" --listen "127.0.0.1:${AWS_LWA_PORT:-8080}" \
-  --state-dir "$run/state" --cache "$run/wasmtime-cache.toml"
+  --state-dir "$run/state" --cache "$run/wasmtime-cache.toml" --idle-instance-timeout 600s
 if [ "$cache" = "$cache_image" ]; then
   # Spin compiles the component before it starts serving: wait for that, then stop.
   : > "$run/precompile.log"

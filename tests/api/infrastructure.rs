@@ -3,7 +3,9 @@
 //! time), and the API routes with spin.toml and openapi.yaml.
 
 use api_tests::repo_root;
-use app_core::permissions::{Access, Table, CHAT, CHAT_SAGEMAKER, LOGIN, REGISTER, REGISTER_SES};
+use app_core::permissions::{
+    Access, Table, CHAT, CHAT_SAGEMAKER, LOGIN, LOGIN_SECRETS, REGISTER, REGISTER_SES,
+};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
@@ -24,6 +26,10 @@ fn target(resource: &Value) -> (String, Option<String>) {
     match tagged.tag.to_string().as_str() {
         "!GetAtt" => (text.trim_end_matches(".Arn").to_owned(), None),
         "!Ref" => (text.to_owned(), None),
+        "!Sub" if text.contains(":secret:${") => {
+            let name = text.split(":secret:${").nth(1).unwrap().split('}').next().unwrap().to_owned();
+            (name, None)
+        }
         "!Sub" if text.contains(":identity/${") => {
             let name = text.split(":identity/${").nth(1).unwrap().trim_end_matches('}').to_owned();
             (name, None)
@@ -105,7 +111,17 @@ fn each_function_may_do_exactly_what_its_component_declares() {
                 }
                 register
             }
-            "login" => declared(LOGIN),
+            "login" => {
+                let mut login = declared(LOGIN);
+                for action in LOGIN_SECRETS {
+                    login.insert((
+                        "TokenSigningKeySecret".to_owned(),
+                        None,
+                        format!("secretsmanager:{action}"),
+                    ));
+                }
+                login
+            }
             "chat" => {
                 let mut chat = declared(CHAT);
                 for action in CHAT_SAGEMAKER {
@@ -305,10 +321,17 @@ fn only_login_gets_the_private_key_and_the_authorizer_guards_the_authenticated_r
         let env = &resource(&t, function)["Properties"]["Environment"]["Variables"];
         assert!(env.get("TOKEN_SIGNING_KEY").is_none(), "{function} must not get the private key");
     }
-    let login = sub_text(
-        &resource(&t, "LoginFunction")["Properties"]["Environment"]["Variables"]["TOKEN_SIGNING_KEY"],
-    );
-    assert!(login.starts_with("!Sub {{resolve:secretsmanager:"), "a dynamic reference, not a value: {login}");
+    // Login gets the secret's name and reads the key itself: never the key, not even by a dynamic
+    // reference (CloudFormation would resolve it into the function's configuration).
+    let login = &resource(&t, "LoginFunction")["Properties"]["Environment"]["Variables"];
+    assert!(login.get("TOKEN_SIGNING_KEY").is_none(), "login reads its key from Secrets Manager");
+    assert_eq!(sub_text(&login["TOKEN_SIGNING_KEY_SECRET"]), "!Ref TokenSigningKeySecret");
+    let text = std::fs::read_to_string(repo_root().join("infra/aws-sam/template.yaml")).unwrap();
+    assert!(!text.contains("{{resolve:secretsmanager"), "no dynamic reference to a secret");
+    for function in ["RegisterFunction", "ChatFunction", "ChatStreamFunction", "WebFunction"] {
+        let env = &resource(&t, function)["Properties"]["Environment"]["Variables"];
+        assert!(env.get("TOKEN_SIGNING_KEY_SECRET").is_none(), "{function} must not know the secret");
+    }
     // The issuer: one expression for the components and the authorizer.
     let authorizer = &resource(&t, "Api")["Properties"]["Auth"]["Authorizers"]["AccessToken"];
     assert_eq!(sub_text(&authorizer["JwtConfiguration"]["issuer"]), sub_text(&globals["TOKEN_ISSUER"]));

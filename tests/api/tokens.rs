@@ -262,32 +262,49 @@ fn key_rotation_keeps_old_tokens_until_expiry_and_signs_new_ones_with_the_new_ke
     assert_eq!((verdicts[0]["ok"].as_bool(), verdicts[1]["ok"].as_bool()), (Some(false), Some(true)));
 }
 
-/// scripts/token-keys.py (what the deploy workflow runs) against moto's Secrets Manager and SSM:
-/// init, stage, activate, retire keep the signing key among the published ones, in the order the
-/// README's procedure needs; and what it stores is what the components accept.
-#[test]
-fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_keys() {
-    let port = api_tests::free_port();
-    let mut moto = std::process::Command::new(repo_root().join(".tools/venv/bin/moto_server"))
-        .args(["-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("moto server (scripts/setup)");
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let python = repo_root().join(".tools/venv/bin/python");
-    let aws_env = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ];
-    let step = |name: &str| -> Value {
+/// moto server (scripts/setup) on a port of its own: Secrets Manager and SSM for the key tool and
+/// for login. Stopped when dropped.
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = api_tests::free_port();
+        let child = std::process::Command::new(repo_root().join(".tools/venv/bin/moto_server"))
+            .args(["-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto server (scripts/setup)");
+        Moto { child, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+
+    fn aws_env(&self) -> [(&str, &str); 4] {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ]
+    }
+
+    /// One step of scripts/token-keys.py against this moto (retried while moto starts): its JSON.
+    fn key_tool(&self, step: &str) -> Value {
+        let python = repo_root().join(".tools/venv/bin/python");
         for _ in 0..50 {
             let out = std::process::Command::new(&python)
                 .arg(repo_root().join("scripts/token-keys.py"))
-                .arg(name)
-                .envs(aws_env)
+                .arg(step)
+                .envs(self.aws_env())
                 .output()
                 .unwrap();
             let stdout = String::from_utf8_lossy(&out.stdout).to_string();
@@ -296,21 +313,38 @@ fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_key
                 return serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
             }
             if !String::from_utf8_lossy(&out.stderr).contains("Connect") {
-                panic!("token-keys.py {name}: {}", String::from_utf8_lossy(&out.stderr));
+                panic!("token-keys.py {step}: {}", String::from_utf8_lossy(&out.stderr));
             }
             std::thread::sleep(std::time::Duration::from_millis(200)); // moto still starting
         }
         panic!("moto did not start");
-    };
-    let stored = || -> (String, String) {
-        let out = std::process::Command::new(&python)
+    }
+
+    /// What the tool stored: (the published JWKS, the secret's AWSCURRENT private key).
+    fn stored(&self) -> (String, String) {
+        let out = std::process::Command::new(repo_root().join(".tools/venv/bin/python"))
             .args(["-c", "import boto3,json; print(json.dumps([boto3.client('ssm').get_parameter(Name='/wasm-chat/token-public-keys')['Parameter']['Value'], boto3.client('secretsmanager').get_secret_value(SecretId='wasm-chat/token-signing-key', VersionStage='AWSCURRENT')['SecretString']]))"])
-            .envs(aws_env)
+            .envs(self.aws_env())
             .output()
             .unwrap();
         let v: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
         (v[0].clone(), v[1].clone())
-    };
+    }
+}
+
+fn header_kid(token: &str) -> Value {
+    let header = token.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(&Base64UrlUnpadded::decode_vec(header).unwrap()).unwrap();
+    header["kid"].clone()
+}
+
+/// scripts/token-keys.py (what the deploy workflow runs) against moto's Secrets Manager and SSM:
+/// init, stage, activate, retire keep the signing key among the published ones, in the order the
+/// README's procedure needs; and what it stores is what the components accept.
+#[test]
+fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_keys() {
+    let moto = Moto::start();
+    let step = |name: &str| moto.key_tool(name);
     let first = step("init");
     assert_eq!(first["published"], json!([first["signing"]]));
     assert_eq!(step("init")["signing"], first["signing"], "init is idempotent");
@@ -321,15 +355,82 @@ fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_key
     assert_eq!(active["signing"], staged["pending"]);
     assert_eq!(active["published"], staged["published"], "the old key still verifies");
     // What is stored now runs a stack: its tokens carry the new kid, its JWKS has both keys.
-    let (public_keys, private_key) = stored();
+    let (public_keys, private_key) = moto.stored();
     let app = spawn_app_with_env(&[("TOKEN_PUBLIC_KEYS", &public_keys), ("TOKEN_SIGNING_KEY", &private_key)]);
     let (token, _) = access_token(&app, "keytool");
-    let header = token.split('.').next().unwrap();
-    let header: Value = serde_json::from_slice(&Base64UrlUnpadded::decode_vec(header).unwrap()).unwrap();
-    assert_eq!(header["kid"], active["signing"], "{active} / published {public_keys}");
+    assert_eq!(header_kid(&token), active["signing"], "{active} / published {public_keys}");
     assert_eq!(pyjwt(&app.address, &[&token])[0]["ok"], true);
     let retired = step("retire");
     assert_eq!(retired["published"], json!([active["signing"]]));
-    let _ = moto.kill();
-    let _ = moto.wait();
+}
+
+/// As in AWS: login is given the secret's name, not the key, and reads the AWSCURRENT version from
+/// Secrets Manager itself (SigV4, its own credentials) on its first sign-in; parallel first
+/// sign-ins all get tokens of that key, which the published JWKS verifies. When Secrets Manager is
+/// unreachable, or the secret does not exist, login answers 503 (dependency_unavailable,
+/// misconfigured) and writes no session; register keeps serving.
+#[test]
+fn login_reads_its_signing_key_from_secrets_manager() {
+    let moto = Moto::start();
+    let signing = moto.key_tool("init")["signing"].clone();
+    let (public_keys, _) = moto.stored();
+    let secret = ("TOKEN_SIGNING_KEY_SECRET", "wasm-chat/token-signing-key");
+    let aws = [
+        ("TOKEN_PUBLIC_KEYS", public_keys.as_str()),
+        ("TOKEN_SIGNING_KEY", ""),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint.as_str()),
+    ];
+    let app = spawn_app_with_env(&[aws[0], aws[1], aws[2], secret]);
+    let users: Vec<(String, String)> = (0..8)
+        .map(|i| {
+            let email = unique_email(&format!("sm-{i}"));
+            let password = format!("a good password {i}");
+            assert_eq!(app.register(&email, &password).status, 201);
+            (email, password)
+        })
+        .collect();
+    let tokens: Vec<Value> = std::thread::scope(|s| {
+        let handles: Vec<_> = users.iter().map(|(e, p)| s.spawn(|| app.login(e, p))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .map(|r| {
+                assert_eq!(r.status, 200, "{}", r.text);
+                r.body["access_token"].clone()
+            })
+            .collect()
+    });
+    for token in &tokens {
+        assert_eq!(header_kid(token.as_str().unwrap()), signing);
+    }
+    let all: Vec<&str> = tokens.iter().map(|t| t.as_str().unwrap()).collect();
+    assert!(pyjwt(&app.address, &all).iter().all(|v| v["ok"] == true));
+    assert!(app.logged(&format!("signing key {} read from Secrets Manager", signing.as_str().unwrap())));
+    let logs = app.logs();
+    assert!(!logs.contains("PRIVATE KEY"), "the key is never logged");
+
+    // Secrets Manager unreachable / the secret missing: a clear 503, nothing written.
+    let closed = format!("http://127.0.0.1:{}", api_tests::free_port());
+    let cases = [
+        (
+            vec![aws[0], aws[1], ("AWS_ENDPOINT_URL_SECRETS_MANAGER", closed.as_str()), secret],
+            "dependency_unavailable",
+        ),
+        (
+            vec![aws[0], aws[1], aws[2], ("TOKEN_SIGNING_KEY_SECRET", "wasm-chat/no-such-secret")],
+            "misconfigured",
+        ),
+    ];
+    for (env, code) in cases {
+        let broken = spawn_app_with_env(&env);
+        let email = unique_email("sm-broken");
+        let registered = broken.register(&email, "a good password");
+        assert_eq!(registered.status, 201, "register does not need the key: {}", registered.text);
+        let user_id = registered.body["id"].as_str().unwrap().to_owned();
+        let login = broken.login(&email, "a good password");
+        assert_eq!((login.status, login.body["error"]["code"].as_str()), (503, Some(code)), "{}", login.text);
+        let sessions: Vec<_> =
+            broken.items_mentioning(&user_id).into_iter().filter(|(t, _)| t == "sessions").collect();
+        assert!(sessions.is_empty(), "no session without a token: {sessions:?}");
+    }
 }

@@ -4,6 +4,7 @@
 use crate::api::ClientAddressRule;
 use crate::aws::dynamodb::DynamoDb;
 use crate::aws::sagemaker::{ModelParams, PayloadFormat, SageMakerRuntime};
+use crate::aws::secrets_manager::SecretsManager;
 use crate::aws::ses::Ses;
 use crate::aws::Credentials;
 use crate::throttle::ThrottleRules;
@@ -25,6 +26,8 @@ pub struct Config {
     pub sessions_table: String,
     pub throttle_table: String,
     pub access_tokens: AccessTokens,
+    /// Where login reads its signing key when it is not given directly (in AWS: always).
+    pub signing_key_secret: Option<SigningKeySecret>,
     pub refresh_ttl_seconds: u64,
     pub throttle: ThrottleRules,
     /// Where the client address (the subject of per-address limits) comes from.
@@ -45,6 +48,14 @@ pub struct Config {
     pub forgot_min_duration: Duration,
     /// The mail settings; an error here only stops mail (and is logged where mail was due).
     pub mail: Result<MailConfig, String>,
+}
+
+/// The Secrets Manager secret holding the access tokens' private key (PKCS#8 PEM), read by login.
+#[derive(Debug, Clone)]
+pub struct SigningKeySecret {
+    pub secrets_manager: SecretsManager,
+    /// Its name or ARN (`TOKEN_SIGNING_KEY_SECRET`).
+    pub secret_id: String,
 }
 
 #[derive(Debug, Clone)]
@@ -117,9 +128,23 @@ impl Config {
             .or_else(|| get("AWS_ENDPOINT_URL"))
             .unwrap_or_else(|| format!("https://dynamodb.{region}.amazonaws.com"));
         let public_keys = get("TOKEN_PUBLIC_KEYS").ok_or("TOKEN_PUBLIC_KEYS is not set")?;
+        let private_key = get("TOKEN_SIGNING_KEY");
+        let secrets_manager = SecretsManager {
+            endpoint: get("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+                .or_else(|| get("AWS_ENDPOINT_URL"))
+                .unwrap_or_else(|| format!("https://secretsmanager.{region}.amazonaws.com")),
+            region: region.clone(),
+            credentials: credentials.clone(),
+        };
+        let signing_key_secret = match get("TOKEN_SIGNING_KEY_SECRET") {
+            Some(_) if private_key.is_some() => {
+                return Err("TOKEN_SIGNING_KEY and TOKEN_SIGNING_KEY_SECRET are both set: give one".into())
+            }
+            secret_id => secret_id.map(|secret_id| SigningKeySecret { secrets_manager, secret_id }),
+        };
         let access_tokens = AccessTokens::new(
             &public_keys,
-            get("TOKEN_SIGNING_KEY").as_deref(),
+            private_key.as_deref(),
             &or("TOKEN_ISSUER", "wasm-chat"),
             &or("TOKEN_AUDIENCE", "wasm-chat-api"),
             number("ACCESS_TOKEN_TTL_SECONDS", 900)?,
@@ -230,6 +255,7 @@ impl Config {
             sessions_table: or("SESSIONS_TABLE", "sessions"),
             throttle_table: or("THROTTLE_TABLE", "throttle"),
             access_tokens,
+            signing_key_secret,
             refresh_ttl_seconds: number("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             throttle,
             client_address: match or("CLIENT_IP_SOURCE", "peer").as_str() {
@@ -250,10 +276,16 @@ impl Config {
     }
 
     /// What stops `component` from serving with this configuration: only login signs access
-    /// tokens, so only login needs (and is given) the private key.
+    /// tokens, so only login needs (and is given) the private key, or the secret that holds it.
     pub fn problem_for(&self, component: &str) -> Option<String> {
-        (component == "login" && self.access_tokens.signing_kid().is_none())
-            .then(|| "TOKEN_SIGNING_KEY is not set: the login component signs the access tokens".to_owned())
+        (component == "login"
+            && self.access_tokens.signing_kid().is_none()
+            && self.signing_key_secret.is_none())
+        .then(|| {
+            "neither TOKEN_SIGNING_KEY nor TOKEN_SIGNING_KEY_SECRET is set: the login component signs \
+                 the access tokens"
+                .to_owned()
+        })
     }
 
     pub fn from_env() -> Result<Config, String> {
@@ -343,6 +375,23 @@ pub(crate) mod tests {
         assert_eq!(verifier.problem_for("register"), None);
         assert_eq!(verifier.problem_for("chat"), None);
         assert!(verifier.problem_for("login").unwrap().contains("TOKEN_SIGNING_KEY"));
+        // in AWS, login names the secret instead: it serves, and reads the key when it first signs
+        let secret = ("TOKEN_SIGNING_KEY_SECRET", "wasm-chat/token-signing-key");
+        let login = Config::from_vars(vars(&[real[0], ("TOKEN_SIGNING_KEY", ""), secret])).unwrap();
+        assert_eq!(login.problem_for("login"), None);
+        let from = login.signing_key_secret.as_ref().unwrap();
+        assert_eq!(from.secret_id, "wasm-chat/token-signing-key");
+        assert_eq!(from.secrets_manager.endpoint, "https://secretsmanager.us-east-1.amazonaws.com");
+        let both = Config::from_vars(vars(&[real[0], real[1], secret])).unwrap_err();
+        assert!(both.contains("both set"), "{both}");
+        let local_sm = [
+            real[0],
+            ("TOKEN_SIGNING_KEY", ""),
+            secret,
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:4566"),
+        ];
+        let c = Config::from_vars(vars(&local_sm)).unwrap();
+        assert_eq!(c.signing_key_secret.unwrap().secrets_manager.endpoint, "http://127.0.0.1:4566");
     }
 
     #[test]
@@ -354,7 +403,7 @@ pub(crate) mod tests {
         ]))
         .unwrap();
         assert_eq!(c.access_tokens.thumbprints(), [LOCAL_KEY_THUMBPRINT]);
-        assert_eq!(c.access_tokens.signing_kid(), Some(LOCAL_KEY_THUMBPRINT));
+        assert_eq!(c.access_tokens.signing_kid().as_deref(), Some(LOCAL_KEY_THUMBPRINT));
     }
 
     #[test]

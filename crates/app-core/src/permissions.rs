@@ -59,6 +59,10 @@ pub const LOGIN: &[Access] = &[
     on(Table::Sessions, "UpdateItem"),
 ];
 
+/// Secrets Manager actions of the login component, on the signing key's secret only (it reads the
+/// access tokens' private key; nobody else may).
+pub const LOGIN_SECRETS: &[&str] = &["GetSecretValue"];
+
 /// chat: `POST /chat`, `GET /conversations`, `GET|PATCH|DELETE /conversations/{id}`, `GET /usage`.
 pub const CHAT: &[Access] = &[
     on(Table::Conversations, "GetItem"),

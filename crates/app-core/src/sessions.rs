@@ -3,6 +3,7 @@
 use crate::accounts::posted_credentials;
 use crate::api::{ApiError, ApiRequest, ApiResponse};
 use crate::aws::dynamodb::{SessionItem, UserItem};
+use crate::aws::secrets_manager::SecretsManager;
 use crate::domain::{Password, PasswordHash};
 use crate::store::Services;
 use crate::tokens::{unix_seconds, RefreshToken};
@@ -53,6 +54,44 @@ pub fn openid_configuration(tokens: &crate::tokens::AccessTokens) -> serde_json:
         "response_types_supported": ["token"],
         "subject_types_supported": ["public"],
     })
+}
+
+/// Makes sure login holds a signing key before anything is written. Given directly (local runs)
+/// it always does; in AWS it reads the key from Secrets Manager (`TOKEN_SIGNING_KEY_SECRET`) on
+/// its instance's first sign-in and again every [`SIGNING_KEY_REREAD_SECONDS`]. When a re-read
+/// fails, the key held is used on (it is still published); with none, the answer is a 503.
+/// Returns what to log (never the key).
+///
+/// [`SIGNING_KEY_REREAD_SECONDS`]: crate::tokens::SIGNING_KEY_REREAD_SECONDS
+async fn ensure_signing_key<T: Transport>(
+    services: &Services<'_, T>,
+    now: std::time::SystemTime,
+) -> Result<Option<String>, ApiError> {
+    let tokens = &services.config.access_tokens;
+    let Some(secret) = services.config.signing_key_secret.as_ref().filter(|_| tokens.needs_signing_key(now))
+    else {
+        return Ok(None);
+    };
+    // Err((is an outage, why)): an outage (unreachable, throttled, its 5xx) or our configuration
+    // (no such secret, access denied, a key that is not published) — both a 503, told apart.
+    let read = async {
+        let misconfigured = |e: &dyn std::fmt::Display| (false, e.to_string());
+        let request =
+            secret.secrets_manager.get_secret_value(&secret.secret_id, now).map_err(|e| misconfigured(&e))?;
+        let response = services.transport.send(request, services.config.dynamodb_timeout).await;
+        let response = response.map_err(|e| (true, format!("Secrets Manager: {e}")))?;
+        let pem = SecretsManager::read_response(response.status().as_u16(), response.body())
+            .map_err(|e| (e.is_outage(), e.to_string()))?;
+        tokens.install_signing_key(&pem, now).map_err(|e| misconfigured(&e))
+    };
+    match read.await {
+        Ok(kid) => Ok(Some(format!("signing key {kid} read from Secrets Manager"))),
+        Err((_, e)) if tokens.signing_kid().is_some() => {
+            Ok(Some(format!("signing key not re-read, the one held is used: {e}")))
+        }
+        Err((true, e)) => Err(ApiError::DependencyUnavailable(format!("no token signing key: {e}"))),
+        Err((false, e)) => Err(ApiError::Misconfigured(format!("no token signing key: {e}"))),
+    }
 }
 
 /// A public, cacheable document (5 minutes: a rotation publishes the next key hours ahead).
@@ -106,10 +145,14 @@ pub async fn login<T: Transport>(
     let t = unix_seconds(now);
     let address = request.client_address(&config.client_address);
     let keys = config.throttle.keys(email.as_str(), &address, t);
-    let (attempt, user) =
-        futures::join!(services.count_password_attempt(&keys, now), services.find_user(email.as_str(), now));
+    let (attempt, user, key) = futures::join!(
+        services.count_password_attempt(&keys, now),
+        services.find_user(email.as_str(), now),
+        ensure_signing_key(services, now)
+    );
     let attempt = attempt?;
     let user = user?;
+    let key_note = key?;
 
     let stored = user.as_ref().map(|u| PasswordHash::from_stored(u.password_hash.clone()));
     // Unknown email: verified against a dummy hash of the same cost, so both failures look alike.
@@ -143,6 +186,7 @@ pub async fn login<T: Transport>(
     let mut response = token_response(services, request, &user, &refresh, session.expires_at)?;
     // How long the password check took (browser devtools show it; the benchmarks read it).
     response.headers.push(("server-timing".into(), format!("argon2;dur={hash_ms:.3}")));
+    response.log_detail = key_note;
     Ok(response)
 }
 
@@ -160,7 +204,10 @@ pub async fn refresh<T: Transport>(
     let now = request.received_at;
     let t = unix_seconds(now);
     let table = &config.sessions_table;
-    let session = services.find_session(&token.family, now).await?.ok_or(ApiError::InvalidRefreshToken)?;
+    let (session, key) =
+        futures::join!(services.find_session(&token.family, now), ensure_signing_key(services, now));
+    let session = session?.ok_or(ApiError::InvalidRefreshToken)?;
+    let key_note = key?;
     if session.revoked || session.expires_at <= t {
         return Err(ApiError::InvalidRefreshToken);
     }
@@ -186,7 +233,9 @@ pub async fn refresh<T: Transport>(
     }
     match user? {
         Some(user) if user.id == session.user_id => {
-            token_response(services, request, &user, &next, session.expires_at)
+            let mut response = token_response(services, request, &user, &next, session.expires_at)?;
+            response.log_detail = key_note;
+            Ok(response)
         }
         _ => Err(ApiError::InvalidRefreshToken), // the account is gone
     }

@@ -14,6 +14,7 @@ pub const SETTINGS: &[&str] = &[
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
     "AWS_ENDPOINT_URL_SES",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     // DynamoDB
     "USERS_TABLE",
     "SESSIONS_TABLE",
@@ -22,6 +23,7 @@ pub const SETTINGS: &[&str] = &[
     "DYNAMODB_TIMEOUT_MS",
     // Tokens
     "TOKEN_SIGNING_KEY",
+    "TOKEN_SIGNING_KEY_SECRET",
     "TOKEN_PUBLIC_KEYS",
     "TOKEN_ISSUER",
     "TOKEN_AUDIENCE",
@@ -88,6 +90,7 @@ mod tests {
                     "MODEL_PAYLOAD_FORMAT" => "messages",
                     "MODEL_TEMPERATURE" => "0.5",
                     "TOKEN_SIGNING_KEY" => crate::config::LOCAL_SIGNING_KEY,
+                    "TOKEN_SIGNING_KEY_SECRET" => "", // read, but one of the two is given
                     "TOKEN_PUBLIC_KEYS" => crate::config::LOCAL_PUBLIC_KEYS,
                     "REQUIRE_VERIFIED_EMAIL" => "true",
                     "APP_BASE_URL" => "https://app.example",

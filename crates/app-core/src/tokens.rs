@@ -18,6 +18,7 @@ use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The one algorithm: tokens say `"alg":"RS256"` and nothing else is accepted.
@@ -112,6 +113,19 @@ struct SigningKey {
     encoding: EncodingKey,
 }
 
+/// The signing key login holds: given in its configuration (`TOKEN_SIGNING_KEY`, local runs), or
+/// read from Secrets Manager (`TOKEN_SIGNING_KEY_SECRET`) at `read_at` and re-read after
+/// [`SIGNING_KEY_REREAD_SECONDS`], so a rotation reaches running instances.
+#[derive(Clone)]
+struct HeldKey {
+    key: SigningKey,
+    read_at: Option<u64>,
+}
+
+/// How long a signing key read from Secrets Manager is used before it is read again. A rotation's
+/// `retire` step waits for this plus the access-token lifetime (README, "Rotating the signing key").
+pub const SIGNING_KEY_REREAD_SECONDS: u64 = 300;
+
 /// RFC 7638 thumbprint of an RSA public key: base64url(SHA-256 of `{"e","kty","n"}`). The key ids
 /// `scripts/token-keys.py` gives; also how the local development key is recognised.
 pub fn rsa_thumbprint(n: &[u8], e: &[u8]) -> String {
@@ -128,7 +142,8 @@ pub fn rsa_thumbprint(n: &[u8], e: &[u8]) -> String {
 #[derive(Clone)]
 pub struct AccessTokens {
     keys: Vec<PublicKey>,
-    signing: Option<SigningKey>,
+    /// Shared by the clones of one configuration (one per component instance).
+    signing: Arc<Mutex<Option<HeldKey>>>,
     pub issuer: String,
     pub audience: String,
     pub ttl_seconds: u64,
@@ -138,7 +153,7 @@ impl fmt::Debug for AccessTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessTokens")
             .field("kids", &self.kids())
-            .field("signing_kid", &self.signing.as_ref().map(|s| &s.kid))
+            .field("signing_kid", &self.signing_kid())
             .field("private_key", &"<redacted>")
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
@@ -201,6 +216,20 @@ struct Jwk {
     use_: Option<String>,
 }
 
+/// A PKCS#8 PEM RSA private key whose public half is among `keys` (else its tokens would not verify).
+fn signing_key(keys: &[PublicKey], pem: &str, what: &str) -> Result<SigningKey, String> {
+    let private = RsaPrivateKey::from_pkcs8_pem(pem.trim())
+        .map_err(|_| format!("{what} is not a PKCS#8 PEM RSA private key"))?;
+    let (n, e) = (private.n().to_bytes_be(), private.e().to_bytes_be());
+    let kid = keys
+        .iter()
+        .find(|k| k.n == n && k.e == e)
+        .map(|k| k.kid.clone())
+        .ok_or(format!("{what}'s public key is not in TOKEN_PUBLIC_KEYS: its tokens would not verify"))?;
+    let der = private.to_pkcs1_der().map_err(|e| format!("{what}: {e}"))?;
+    Ok(SigningKey { kid, encoding: EncodingKey::from_rsa_der(der.as_bytes()) })
+}
+
 impl AccessTokens {
     /// `public_keys`: a JWKS (`{"keys":[{"kty":"RSA","kid","n","e"}]}`); `private_key`: a PKCS#8 PEM
     /// RSA key (login only), whose public half must be in the set, so its tokens verify everywhere.
@@ -247,20 +276,11 @@ impl AccessTokens {
         }
         let signing = match private_key {
             None => None,
-            Some(pem) => {
-                let private = RsaPrivateKey::from_pkcs8_pem(pem.trim())
-                    .map_err(|_| "TOKEN_SIGNING_KEY is not a PKCS#8 PEM RSA private key".to_owned())?;
-                let (n, e) = (private.n().to_bytes_be(), private.e().to_bytes_be());
-                let kid = keys.iter().find(|k| k.n == n && k.e == e).map(|k| k.kid.clone()).ok_or(
-                    "TOKEN_SIGNING_KEY's public key is not in TOKEN_PUBLIC_KEYS: its tokens would not verify",
-                )?;
-                let der = private.to_pkcs1_der().map_err(|e| format!("TOKEN_SIGNING_KEY: {e}"))?;
-                Some(SigningKey { kid, encoding: EncodingKey::from_rsa_der(der.as_bytes()) })
-            }
+            Some(pem) => Some(HeldKey { key: signing_key(&keys, pem, "TOKEN_SIGNING_KEY")?, read_at: None }),
         };
         Ok(AccessTokens {
             keys,
-            signing,
+            signing: Arc::new(Mutex::new(signing)),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl_seconds,
@@ -272,9 +292,34 @@ impl AccessTokens {
         self.keys.iter().map(|k| k.kid.as_str()).collect()
     }
 
-    /// The kid new tokens are signed with; `None` where there is no private key (register, chat).
-    pub fn signing_kid(&self) -> Option<&str> {
-        self.signing.as_ref().map(|s| s.kid.as_str())
+    fn held(&self) -> Option<HeldKey> {
+        self.signing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// The kid new tokens are signed with; `None` where there is no private key (register, chat,
+    /// and login before it has read its key from Secrets Manager).
+    pub fn signing_kid(&self) -> Option<String> {
+        self.held().map(|h| h.key.kid)
+    }
+
+    /// Whether login must read its key (again) from Secrets Manager before signing at `now`: it has
+    /// none yet, or the one it read is older than [`SIGNING_KEY_REREAD_SECONDS`].
+    pub fn needs_signing_key(&self, now: SystemTime) -> bool {
+        match self.held() {
+            None => true,
+            Some(HeldKey { read_at: None, .. }) => false,
+            Some(HeldKey { read_at: Some(t), .. }) => unix_seconds(now) >= t + SIGNING_KEY_REREAD_SECONDS,
+        }
+    }
+
+    /// Takes a private key read from Secrets Manager at `now` (checked like `TOKEN_SIGNING_KEY`: its
+    /// public half must be published) and returns its kid.
+    pub fn install_signing_key(&self, pem: &str, now: SystemTime) -> Result<String, String> {
+        let key = signing_key(&self.keys, pem, "the secret TOKEN_SIGNING_KEY_SECRET")?;
+        let kid = key.kid.clone();
+        *self.signing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(HeldKey { key, read_at: Some(unix_seconds(now)) });
+        Ok(kid)
     }
 
     /// RFC 7638 thumbprints of the public keys (to recognise a known key whatever its kid).
@@ -314,7 +359,7 @@ impl AccessTokens {
         sid: &str,
         now: SystemTime,
     ) -> Result<String, String> {
-        let signing = self.signing.as_ref().ok_or("this component holds no token signing key")?;
+        let signing = self.held().ok_or("this component holds no token signing key")?.key;
         let iat = unix_seconds(now);
         let claims = AccessClaims {
             sub: user_id.to_owned(),
@@ -465,7 +510,10 @@ pub(crate) mod tests {
     fn session_tokens_carry_version_and_login_signed_rs256_by_the_private_key_only() {
         let tok = signer().issue_for_session("user-1", "a@example.com", 7, "family-1", t(1_000)).unwrap();
         let header = jsonwebtoken::decode_header(&tok).unwrap();
-        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::RS256, signer().signing_kid()));
+        assert_eq!(
+            (header.alg, header.kid.as_deref()),
+            (Algorithm::RS256, signer().signing_kid().as_deref())
+        );
         let claims = verifier().verify(&tok, t(1_001)).unwrap();
         assert_eq!((claims.ver, claims.sid.as_str(), claims.nbf), (7, "family-1", None));
         // Without the private key (register, chat) nothing can be minted, whatever the version.
@@ -486,7 +534,7 @@ pub(crate) mod tests {
         let tok = signer().issue("user-1", "a@example.com", t(1_000)).unwrap();
         let header = jsonwebtoken::decode_header(&tok).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
-        assert_eq!(header.kid.as_deref(), signer().signing_kid());
+        assert_eq!(header.kid, signer().signing_kid());
         let claims = verifier().verify(&tok, t(1_899)).unwrap();
         assert_eq!(claims.sub, "user-1");
         assert_eq!(claims.email, "a@example.com");
@@ -517,7 +565,7 @@ pub(crate) mod tests {
 
     #[test]
     fn future_nbf_is_refused_past_nbf_accepted() {
-        let kid = signer().signing_kid().unwrap().to_owned();
+        let kid = signer().signing_kid().unwrap();
         let header = format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#);
         let claims = r#"{"sub":"u","email":"e@example.com","iss":"https://api.example","aud":"wasm-chat-api","iat":1000,"exp":5000,"nbf":2000}"#;
         let tok = forge(KEY_A, &header, claims);
@@ -527,7 +575,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_token_signed_by_any_other_key_is_invalid() {
-        let kid = signer().signing_kid().unwrap().to_owned();
+        let kid = signer().signing_kid().unwrap();
         // another key, claiming the trusted kid
         let header = format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#);
         let forged = forge(KEY_OTHER, &header, &claims_json(99_999));
@@ -545,7 +593,7 @@ pub(crate) mod tests {
         let missing = forge(KEY_A, r#"{"alg":"RS256","typ":"JWT"}"#, &claims);
         assert_eq!(verifier().verify(&missing, t(1_001)), Err(TokenError::Invalid));
         // the right key under the right kid verifies: the refusals above are about the kid
-        let kid = signer().signing_kid().unwrap().to_owned();
+        let kid = signer().signing_kid().unwrap();
         let right = forge(KEY_A, &format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#), &claims);
         assert!(verifier().verify(&right, t(1_001)).is_ok());
     }
@@ -553,7 +601,7 @@ pub(crate) mod tests {
     #[test]
     fn alg_confusion_hs256_keyed_with_the_public_key_and_none_are_refused() {
         use hmac::Mac;
-        let kid = signer().signing_kid().unwrap().to_owned();
+        let kid = signer().signing_kid().unwrap();
         let claims = claims_json(99_999);
         let private = RsaPrivateKey::from_pkcs8_pem(KEY_A).unwrap();
         let public = private.to_public_key();
@@ -623,6 +671,39 @@ pub(crate) mod tests {
         }
     }
 
+    /// Login in AWS: no key until it has read one from Secrets Manager; a key read there is used
+    /// for SIGNING_KEY_REREAD_SECONDS, then read again (so an activated key reaches it); a key
+    /// whose public half is not published is refused and the one held stays.
+    #[test]
+    fn a_key_read_from_secrets_manager_is_checked_held_and_reread() {
+        let login = with(&[KEY_A, KEY_B], None);
+        assert!(login.needs_signing_key(t(1_000)));
+        assert!(login.issue("u", "e@example.com", t(1_000)).is_err());
+        let kid_a = login.install_signing_key(KEY_A, t(1_000)).unwrap();
+        assert_eq!(login.signing_kid(), Some(kid_a.clone()));
+        let clone = login.clone(); // the configuration of the same instance shares the key it read
+        assert!(!clone.needs_signing_key(t(1_000 + SIGNING_KEY_REREAD_SECONDS - 1)));
+        assert!(clone.needs_signing_key(t(1_000 + SIGNING_KEY_REREAD_SECONDS)));
+        let token = clone.issue("u", "e@example.com", t(1_001)).unwrap();
+        assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid, Some(kid_a.clone()));
+        assert!(login.verify(&token, t(1_002)).is_ok());
+        // after `activate`, the re-read key is B
+        let kid_b = login.install_signing_key(KEY_B, t(1_300)).unwrap();
+        assert_ne!(kid_a, kid_b);
+        assert_eq!(clone.signing_kid(), Some(kid_b.clone()));
+        // an unpublished or malformed key is refused; B stays
+        let only_a = with(&[KEY_A], None);
+        assert!(only_a
+            .install_signing_key(KEY_B, t(1_300))
+            .unwrap_err()
+            .contains("not in TOKEN_PUBLIC_KEYS"));
+        assert!(login.install_signing_key("not a key", t(1_301)).unwrap_err().contains("PKCS#8"));
+        assert_eq!(login.signing_kid(), Some(kid_b));
+        // a key given directly (local runs) is never re-read
+        assert!(!signer().needs_signing_key(t(u64::MAX / 2)));
+        assert!(format!("{login:?}").contains("<redacted>"));
+    }
+
     /// The rotation procedure (README, "Rotating the signing key"), step by step.
     #[test]
     fn rotation_old_tokens_valid_until_expiry_new_ones_signed_with_the_new_key() {
@@ -637,8 +718,8 @@ pub(crate) mod tests {
         // 2. login signs with B
         let switched = with(&[KEY_A, KEY_B], Some(KEY_B));
         let new = switched.issue("u", "e@example.com", t(1_100)).unwrap();
-        let kid_b = switched.signing_kid().unwrap().to_owned();
-        assert_ne!(Some(kid_b.as_str()), signer().signing_kid());
+        let kid_b = switched.signing_kid().unwrap();
+        assert_ne!(Some(kid_b.clone()), signer().signing_kid());
         assert_eq!(jsonwebtoken::decode_header(&new).unwrap().kid.as_deref(), Some(kid_b.as_str()));
         assert!(staged_verifier.verify(&new, t(1_101)).is_ok());
         assert!(staged_verifier.verify(&old, t(1_101)).is_ok(), "old tokens stay valid until expiry");

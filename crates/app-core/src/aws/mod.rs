@@ -3,6 +3,7 @@
 
 pub mod dynamodb;
 pub mod sagemaker;
+pub mod secrets_manager;
 pub mod ses;
 mod sigv4;
 
