@@ -8,3 +8,17 @@ pub mod ses;
 mod sigv4;
 
 pub use sigv4::{sign, Credentials};
+
+/// The error of a JSON AWS answer: its type (`__type`, namespace before `#` dropped) and message
+/// (`Message` or `message`; else the start of the body), for services without richer errors.
+pub(crate) fn json_error(body: &[u8]) -> (String, String) {
+    let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let kind = parsed["__type"].as_str().unwrap_or_default();
+    let kind = kind.rsplit('#').next().unwrap_or(kind).to_owned();
+    let message = parsed["Message"]
+        .as_str()
+        .or(parsed["message"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
+    (kind, message)
+}

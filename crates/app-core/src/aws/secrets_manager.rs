@@ -2,7 +2,7 @@
 //! request building and response reading, pure. Login reads the access tokens' private key with
 //! it (its role is the only one allowed to), so the key is in no template, environment or log.
 
-use crate::aws::{sign, Credentials};
+use crate::aws::{json_error, sign, Credentials};
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
@@ -39,8 +39,6 @@ impl SecretError {
 }
 
 impl SecretsManager {
-    pub const ACTION: &'static str = "GetSecretValue";
-
     /// The signed request for the current version (`AWSCURRENT`) of `secret_id` (a name or ARN).
     pub fn get_secret_value(
         &self,
@@ -62,17 +60,11 @@ impl SecretsManager {
     /// The `SecretString` of a 2xx answer; the error otherwise (`__type` names it, the message is in
     /// `Message` or `message`). Nothing of a successful body is ever put into an error.
     pub fn read_response(status: u16, body: &[u8]) -> Result<String, SecretError> {
-        let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         if (200..300).contains(&status) {
+            let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             return parsed["SecretString"].as_str().map(str::to_owned).ok_or(SecretError::NotAString);
         }
-        let kind = parsed["__type"].as_str().unwrap_or_default();
-        let kind = kind.rsplit('#').next().unwrap_or(kind).to_owned();
-        let message = parsed["Message"]
-            .as_str()
-            .or(parsed["message"].as_str())
-            .map(str::to_owned)
-            .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
+        let (kind, message) = json_error(body);
         Err(SecretError::Refused { status, kind, message })
     }
 }

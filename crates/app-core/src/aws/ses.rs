@@ -1,7 +1,7 @@
 //! Amazon SES v2 `SendEmail` (`POST /v2/email/outbound-emails`, REST-JSON, SigV4 service `ses`):
 //! request building and response reading, pure.
 
-use crate::aws::{sign, Credentials};
+use crate::aws::{json_error, sign, Credentials};
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
@@ -68,22 +68,17 @@ impl Ses {
     /// `x-amzn-ErrorType` header and the message in the body's `message`).
     pub fn read_response(response: &http::Response<Vec<u8>>) -> Result<String, MailError> {
         let status = response.status().as_u16();
-        let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
         if (200..300).contains(&status) {
+            let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
             return Ok(body["MessageId"].as_str().unwrap_or_default().to_owned());
         }
+        let (body_kind, message) = json_error(response.body());
         let kind = response
             .headers()
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
             .map(|k| k.split(':').next().unwrap_or(k).to_owned())
-            .or_else(|| body["__type"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let message = body["message"]
-            .as_str()
-            .or(body["Message"].as_str())
-            .map(str::to_owned)
-            .unwrap_or_else(|| String::from_utf8_lossy(response.body()).chars().take(200).collect());
+            .unwrap_or(body_kind);
         Err(MailError::Refused { status, kind, message })
     }
 }
