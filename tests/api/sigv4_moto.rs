@@ -2,21 +2,11 @@
 //! INITIAL_NO_AUTH_ACTION_COUNT (after that many unsigned set-up calls, every request must carry a
 //! valid signature of an IAM key that moto issued).
 
-use api_tests::{free_port, repo_root};
+use api_tests::Moto;
 use app_core::aws::dynamodb::DynamoDb;
 use app_core::aws::Credentials;
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
-
-struct Moto(Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::time::SystemTime;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
@@ -55,22 +45,8 @@ fn send(request: http::Request<Vec<u8>>) -> (u16, String) {
 
 #[test]
 fn moto_accepts_our_signature_and_rejects_a_tampered_request() {
-    let port = free_port();
-    let _moto = Moto(
-        Command::new(repo_root().join(".tools/venv/bin/moto_server"))
-            .args(["-p", &port.to_string()])
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server is installed by scripts/setup"),
-    );
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let moto = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+    let endpoint = moto.endpoint.clone();
 
     iam(&endpoint, "Action=CreateUser&UserName=signer");
     let policy =

@@ -1,7 +1,7 @@
 //! Access tokens end to end: the JWKS and discovery document the login component serves verify its
 //! tokens in an independent library (PyJWT); forged, confused, expired and not-yet-valid tokens are
 //! refused by the components; a key rotation keeps old tokens valid until they expire.
-use api_tests::{repo_root, spawn_app, spawn_app_with_env, unique_email, TestApp};
+use api_tests::{repo_root, spawn_app, spawn_app_with_env, unique_email, Moto, TestApp};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
@@ -262,74 +262,39 @@ fn key_rotation_keeps_old_tokens_until_expiry_and_signs_new_ones_with_the_new_ke
     assert_eq!((verdicts[0]["ok"].as_bool(), verdicts[1]["ok"].as_bool()), (Some(false), Some(true)));
 }
 
-/// moto server (scripts/setup) on a port of its own: Secrets Manager and SSM for the key tool and
-/// for login. Stopped when dropped.
-struct Moto {
-    child: std::process::Child,
-    endpoint: String,
+/// The AWS environment of the key tool against `moto`'s Secrets Manager and SSM.
+fn aws_env(moto: &Moto) -> [(&str, &str); 4] {
+    [
+        ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ]
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// One step of scripts/token-keys.py against `moto`: its JSON.
+fn key_tool(moto: &Moto, step: &str) -> Value {
+    let out = std::process::Command::new(repo_root().join(".tools/venv/bin/python"))
+        .arg(repo_root().join("scripts/token-keys.py"))
+        .arg(step)
+        .envs(aws_env(moto))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "token-keys.py {step}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains("PRIVATE KEY"), "the tool never prints a key");
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
 
-impl Moto {
-    fn start() -> Moto {
-        let port = api_tests::free_port();
-        let child = std::process::Command::new(repo_root().join(".tools/venv/bin/moto_server"))
-            .args(["-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto server (scripts/setup)");
-        Moto { child, endpoint: format!("http://127.0.0.1:{port}") }
-    }
-
-    fn aws_env(&self) -> [(&str, &str); 4] {
-        [
-            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_DEFAULT_REGION", "us-east-1"),
-        ]
-    }
-
-    /// One step of scripts/token-keys.py against this moto (retried while moto starts): its JSON.
-    fn key_tool(&self, step: &str) -> Value {
-        let python = repo_root().join(".tools/venv/bin/python");
-        for _ in 0..50 {
-            let out = std::process::Command::new(&python)
-                .arg(repo_root().join("scripts/token-keys.py"))
-                .arg(step)
-                .envs(self.aws_env())
-                .output()
-                .unwrap();
-            let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-            if out.status.success() {
-                assert!(!stdout.contains("PRIVATE KEY"), "the tool never prints a key");
-                return serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-            }
-            if !String::from_utf8_lossy(&out.stderr).contains("Connect") {
-                panic!("token-keys.py {step}: {}", String::from_utf8_lossy(&out.stderr));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(200)); // moto still starting
-        }
-        panic!("moto did not start");
-    }
-
-    /// What the tool stored: (the published JWKS, the secret's AWSCURRENT private key).
-    fn stored(&self) -> (String, String) {
-        let out = std::process::Command::new(repo_root().join(".tools/venv/bin/python"))
-            .args(["-c", "import boto3,json; print(json.dumps([boto3.client('ssm').get_parameter(Name='/wasm-chat/token-public-keys')['Parameter']['Value'], boto3.client('secretsmanager').get_secret_value(SecretId='wasm-chat/token-signing-key', VersionStage='AWSCURRENT')['SecretString']]))"])
-            .envs(self.aws_env())
-            .output()
-            .unwrap();
-        let v: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
-        (v[0].clone(), v[1].clone())
-    }
+/// What the tool stored: (the published JWKS, the secret's AWSCURRENT private key).
+fn stored(moto: &Moto) -> (String, String) {
+    let out = std::process::Command::new(repo_root().join(".tools/venv/bin/python"))
+        .args(["-c", "import boto3,json; print(json.dumps([boto3.client('ssm').get_parameter(Name='/wasm-chat/token-public-keys')['Parameter']['Value'], boto3.client('secretsmanager').get_secret_value(SecretId='wasm-chat/token-signing-key', VersionStage='AWSCURRENT')['SecretString']]))"])
+        .envs(aws_env(moto))
+        .output()
+        .unwrap();
+    let v: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    (v[0].clone(), v[1].clone())
 }
 
 fn header_kid(token: &str) -> Value {
@@ -343,8 +308,8 @@ fn header_kid(token: &str) -> Value {
 /// README's procedure needs; and what it stores is what the components accept.
 #[test]
 fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_keys() {
-    let moto = Moto::start();
-    let step = |name: &str| moto.key_tool(name);
+    let moto = Moto::start(&[]);
+    let step = |name: &str| key_tool(&moto, name);
     let first = step("init");
     assert_eq!(first["published"], json!([first["signing"]]));
     assert_eq!(step("init")["signing"], first["signing"], "init is idempotent");
@@ -355,7 +320,7 @@ fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_key
     assert_eq!(active["signing"], staged["pending"]);
     assert_eq!(active["published"], staged["published"], "the old key still verifies");
     // What is stored now runs a stack: its tokens carry the new kid, its JWKS has both keys.
-    let (public_keys, private_key) = moto.stored();
+    let (public_keys, private_key) = stored(&moto);
     let app = spawn_app_with_env(&[("TOKEN_PUBLIC_KEYS", &public_keys), ("TOKEN_SIGNING_KEY", &private_key)]);
     let (token, _) = access_token(&app, "keytool");
     assert_eq!(header_kid(&token), active["signing"], "{active} / published {public_keys}");
@@ -371,9 +336,9 @@ fn the_key_tool_rotates_in_secrets_manager_and_ssm_and_the_stack_accepts_its_key
 /// misconfigured) and writes no session; register keeps serving.
 #[test]
 fn login_reads_its_signing_key_from_secrets_manager() {
-    let moto = Moto::start();
-    let signing = moto.key_tool("init")["signing"].clone();
-    let (public_keys, _) = moto.stored();
+    let moto = Moto::start(&[]);
+    let signing = key_tool(&moto, "init")["signing"].clone();
+    let (public_keys, _) = stored(&moto);
     let secret = ("TOKEN_SIGNING_KEY_SECRET", "wasm-chat/token-signing-key");
     let aws = [
         ("TOKEN_PUBLIC_KEYS", public_keys.as_str()),

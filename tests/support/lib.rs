@@ -94,6 +94,39 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// moto server (scripts/setup) on a port of its own, listening when returned; stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    /// With extra environment for moto (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    pub fn start(env: &[(&str, &str)]) -> Moto {
+        let port = free_port();
+        let child = Command::new(repo_root().join(".tools/venv/bin/moto_server"))
+            .args(["-p", &port.to_string()])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server is installed by scripts/setup");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "moto did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Moto { child, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub dynamodb: String,
