@@ -12,6 +12,7 @@ mod hostile;
 mod infrastructure;
 mod lambda;
 mod recovery;
+mod round_trips;
 mod sessions;
 mod sigv4_moto;
 mod throttling;

@@ -238,12 +238,17 @@ async fn prepare<T: Transport>(
         None => (ConversationId::new(now), message.chars().take(60).collect(), vec![], 1),
         Some(raw) => {
             let id = conversation_id(&raw)?;
-            let found = services.dynamodb("GetItem", &Conversations::get(table, &user_id, &id), now).await?;
-            let conversation = Conversations::from_get_response(&found).map_err(StoreError::from)?;
-            let conversation = conversation.ok_or(ApiError::NotFound)?; // unknown, or someone else's
+            // The summary and the newest turns in one round trip: two requests side by side (the
+            // summary's key `conv#<id>` and the turns' `turn#<id>#…` share no key range).
+            let get = Conversations::get(table, &user_id, &id);
             let query = Conversations::newest_turns(table, &user_id, &id, config.history_turns.max(1));
-            let turns = Conversations::turns_from_response(&services.dynamodb("Query", &query, now).await?)
-                .map_err(StoreError::from)?;
+            let (found, turns) = futures::join!(
+                services.dynamodb("GetItem", &get, now),
+                services.dynamodb("Query", &query, now)
+            );
+            let conversation = Conversations::from_get_response(&found?).map_err(StoreError::from)?;
+            let conversation = conversation.ok_or(ApiError::NotFound)?; // unknown, or someone else's
+            let turns = Conversations::turns_from_response(&turns?).map_err(StoreError::from)?;
             let turns = if config.history_turns == 0 { vec![] } else { turns.items };
             (id, conversation.title, turns, conversation.turns + 1)
         }
@@ -327,7 +332,6 @@ async fn store<T: Transport>(
     now: SystemTime,
 ) -> Result<Value, ApiError> {
     let config = chat_config(services)?;
-    settle(services, turn, Some((&reply.text, reply.usage)), now).await;
     let item = TurnItem {
         seq: turn.seq,
         user_message: turn.user_message.clone(),
@@ -345,7 +349,14 @@ async fn store<T: Transport>(
     if let Some(items) = write["TransactItems"].as_array_mut() {
         items.push(current);
     }
-    match services.dynamodb("TransactWriteItems", &write, now).await {
+    // The quota settles beside the transaction (one round trip after the model; the usage item
+    // stays out of the transaction so that turns in other conversations never conflict on it).
+    let usage = Some((item.reply.as_str(), reply.usage));
+    let (stored, ()) = futures::join!(
+        services.dynamodb("TransactWriteItems", &write, now),
+        settle(services, turn, usage, now)
+    );
+    match stored {
         Ok(_) => Ok(json!({
             "conversation_id": turn.conversation_id.to_string(),
             "turn": item.seq,

@@ -160,21 +160,22 @@ pub async fn serve<H>(
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    serve_inner(component, permissions, request, handler, false).await
+    serve_inner::<H, false>(component, permissions, request, handler).await
 }
 
 /// [`serve`] for the chat component: `POST /chat` with `Accept: text/event-stream` answers with
 /// server-sent events as the model produces them.
 pub async fn serve_chat(request: Request) -> http::Response<BoxBody> {
-    serve_inner("chat", app_core::permissions::CHAT, request, app_core::chat::handle, true).await
+    serve_inner::<_, true>("chat", app_core::permissions::CHAT, request, app_core::chat::handle).await
 }
 
-async fn serve_inner<H>(
+/// `MAY_STREAM` is a constant so that components which never stream (register, login) leave the
+/// streaming path, and the event-stream reader behind it, out of their wasm.
+async fn serve_inner<H, const MAY_STREAM: bool>(
     component: &'static str,
     permissions: &'static [Access],
     request: Request,
     handler: H,
-    may_stream: bool,
 ) -> http::Response<BoxBody>
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
@@ -197,7 +198,7 @@ where
     };
     let response = match api_request {
         Err(response) => response,
-        Ok(request) if may_stream && app_core::chat::wants_stream(&request) => {
+        Ok(request) if MAY_STREAM && app_core::chat::wants_stream(&request) => {
             match stream(component, permissions, &request, request_id.clone(), started).await {
                 Ok(streaming) => return streaming,
                 Err(response) => response,
