@@ -4,54 +4,11 @@
 //! later. So the number of groups of starts is the number of round trips the caller waited for.
 //! A second relay in front of the model endpoint marks where the model call falls in a chat turn.
 
-use api_tests::{spawn_app, spawn_app_with_env, unique_email};
+use api_tests::{spawn_app, spawn_app_with_env, unique_email, Relay, RequestStarts as Starts};
 use serde_json::json;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const HOLD: Duration = Duration::from_millis(150);
-
-/// (when a request began, which relay saw it)
-type Starts = Arc<Mutex<Vec<(Instant, &'static str)>>>;
-
-/// A relay to `target`: notes each HTTP request's start under `tag` and holds client bytes `hold`.
-fn relay(target: &str, tag: &'static str, hold: Duration, starts: Starts) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let target = target.trim_start_matches("http://").trim_end_matches('/').to_owned();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let server = TcpStream::connect(&target).unwrap();
-            let (mut from, mut to) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-            let starts = starts.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                while let Ok(n) = from.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    // A request line begins with its method; bodies here are JSON.
-                    if buf[..n].starts_with(b"POST ") {
-                        starts.lock().unwrap().push((Instant::now(), tag));
-                    }
-                    std::thread::sleep(hold);
-                    if to.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-                let _ = to.shutdown(std::net::Shutdown::Write);
-            });
-            let (mut back_from, mut back_to) = (server, client);
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut back_from, &mut back_to);
-                let _ = back_to.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    address
-}
 
 /// DynamoDB round trips among `starts`: (before the model call, after it). Without a model call
 /// every round trip counts as "before".
@@ -79,13 +36,13 @@ struct Counted {
 
 impl Counted {
     fn start() -> Counted {
-        let starts: Starts = Arc::default();
-        let dynamodb = relay(api_tests::dynamodb_endpoint(), "dynamodb", HOLD, starts.clone());
+        let starts = Starts::default();
+        let dynamodb = Relay::start(api_tests::dynamodb_endpoint(), "dynamodb", HOLD, starts.clone());
         // The shared app's model endpoint, reached through a relay that only notes the call.
-        let model = relay(&spawn_app().model, "model", Duration::ZERO, starts.clone());
+        let model = Relay::start(&spawn_app().model, "model", Duration::ZERO, starts.clone());
         let app = spawn_app_with_env(&[
-            ("AWS_ENDPOINT_URL_DYNAMODB", &dynamodb),
-            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", &model),
+            ("AWS_ENDPOINT_URL_DYNAMODB", &dynamodb.address),
+            ("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", &model.address),
             ("CHAT_DAILY_MESSAGES", "1000"),
         ]);
         Counted { app, starts }
@@ -107,7 +64,7 @@ fn login_waits_for_at_most_two_round_trips_and_a_chat_turn_for_two_before_the_mo
     let counted = Counted::start();
     let email = unique_email("rounds");
     assert_eq!(counted.app.register(&email, "correct horse battery").status, 201);
-    // Warm: the first login also reads nothing more (the key comes from the environment here).
+    // A first login warms the instance (configuration, signing key): the counted ones are steady.
     assert_eq!(counted.app.login(&email, "correct horse battery").status, 200);
 
     let (ok, (n, _)) = counted.count(|app| app.login(&email, "correct horse battery"));

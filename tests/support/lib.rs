@@ -487,3 +487,58 @@ fn uuid_like() -> String {
     let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!("{t:x}{n}{}", std::process::id())
 }
+
+/// A TCP relay in front of a local service, for tests that look at the traffic: it counts the
+/// connections it accepts, notes when each HTTP `POST` request begins (with `tag`), and holds
+/// each chunk from the client for `hold` before passing it on.
+pub struct Relay {
+    pub address: String,
+    pub connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// When requests began and which relay saw them.
+pub type RequestStarts = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, &'static str)>>>;
+
+impl Relay {
+    pub fn start(target: &str, tag: &'static str, hold: std::time::Duration, starts: RequestStarts) -> Relay {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let target = target.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let server = TcpStream::connect(&target).unwrap();
+                let (mut from, mut to) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let starts = starts.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        // A request line begins with its method; the bodies here are JSON.
+                        if buf[..n].starts_with(b"POST ") {
+                            starts.lock().unwrap().push((std::time::Instant::now(), tag));
+                        }
+                        std::thread::sleep(hold);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut back_from, mut back_to) = (server, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut back_from, &mut back_to);
+                    let _ = back_to.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Relay { address, connections }
+    }
+}
