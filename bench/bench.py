@@ -204,8 +204,10 @@ def chat_overhead(rounds: int) -> list[str]:
         f"overhead ratio long/short: **{long / short:.2f}** (near 1: a turn's cost does not grow with the conversation)",
         "",
         "Measured against the chat component's own port (no gateway); the model endpoint runs in deterministic",
-        "mode, so the model's time is the endpoint's HTTP handling only. Overhead = token check, DynamoDB",
-        "GetItem + Query (history), the SageMaker call's signing and transfer, and the TransactWriteItems.",
+        "mode, so the model's time is the endpoint's HTTP handling only. Overhead = token check (no I/O),",
+        "3 DynamoDB round trips (GetItem + Query side by side, the quota reservation; after the model the",
+        "TransactWriteItems with the quota settling beside it: tests/api/round_trips.rs counts them), and",
+        "the SageMaker call's signing and transfer.",
     ]
     return rows
 
