@@ -10,6 +10,7 @@ Markdown table to bench/results/<name>.md.
     scripts/bench faults                 DynamoDB and the model fail mid-run; exits 1 if anything is lost
     scripts/bench capacity [--rounds N]  DynamoDB calls, capacity units and bytes per request type (counting proxy)
     scripts/bench tokens [--rounds N]    RS256 vs EdDSA sign/verify natively and in wasm, size each adds
+    scripts/bench argon2 [--rounds N]    the login's argon2id verify natively and in wasm (with and without simd128)
     scripts/bench model-quality [--system TEXT] [--server PATH] [--model-arg=--flag=value ...]
                                          the real local model on fixed prompts: accuracy, looping, leakage
 
@@ -214,7 +215,7 @@ def chat_overhead(rounds: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("name", choices=["login-timing", "forgot-timing", "chat-overhead", "perf", "soak", "faults", "model-quality", "tokens", "capacity"])
+    p.add_argument("name", choices=["login-timing", "forgot-timing", "chat-overhead", "perf", "soak", "faults", "model-quality", "tokens", "capacity", "argon2"])
     p.add_argument("--rounds", type=int, default=100)
     p.add_argument("--system", default=None, help="model-quality: system prompt (default: the chat component's; none: no system prompt)")
     p.add_argument("--server", default="model-endpoint/server.mjs", help="model-quality: the endpoint to measure (a path in the repository)")
@@ -236,6 +237,8 @@ def main() -> None:
         from capacity import capacity as run
     elif args.name == "tokens":
         from tokens import tokens as run
+    elif args.name == "argon2":
+        from argon2_speed import argon2 as run
     elif args.name == "soak":
         from soak import soak as run
         args.rounds = 60 if args.rounds == 100 else args.rounds

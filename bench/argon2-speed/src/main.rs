@@ -1,0 +1,56 @@
+//! `scripts/bench argon2`: the argon2id verify a login runs (`PasswordHasher::verify`: the
+//! project's parameters and crate; it allocates its 19 MiB of blocks on every call, as each
+//! request's fresh instance does), and the same hash into memory allocated once (the hashing
+//! alone). `ROUNDS` of each after one warm-up. Built natively and for wasm32-wasip2 with and
+//! without `+simd128` (run under wasmtime) by bench/argon2_speed.py, which alternates the builds
+//! batch by batch and takes the ratios. Prints one JSON line per operation:
+//! `{"op", "iterations", "median_us", "min_us"}`.
+use app_core::domain::{Password, PasswordHasher};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::time::Instant;
+
+fn measure(op: &str, rounds: usize, mut f: impl FnMut()) {
+    f(); // warm-up
+    let mut samples: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "{{\"op\":\"{op}\",\"iterations\":{rounds},\"median_us\":{:.1},\"min_us\":{:.1}}}",
+        samples[rounds / 2],
+        samples[0]
+    );
+}
+
+fn main() {
+    let rounds: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(10);
+    let hasher = PasswordHasher::new();
+    let password = Password::parse("correct horse battery staple").unwrap();
+    let stored = hasher.hash(&password).unwrap();
+    measure("verify", rounds, || assert!(hasher.verify(&password, Some(&stored))));
+
+    let params = Params::new(
+        PasswordHasher::MEMORY_KIB,
+        PasswordHasher::ITERATIONS,
+        PasswordHasher::PARALLELISM,
+        Some(32),
+    )
+    .unwrap();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let mut blocks = vec![Block::new(); PasswordHasher::MEMORY_KIB as usize];
+    let mut out = [0u8; 32];
+    measure("hash_reused_memory", rounds, || {
+        argon2
+            .hash_password_into_with_memory(
+                b"correct horse battery staple",
+                b"sixteen byte salt",
+                &mut out,
+                &mut blocks,
+            )
+            .unwrap()
+    });
+}
