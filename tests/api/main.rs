@@ -15,6 +15,7 @@ mod recovery;
 mod round_trips;
 mod sessions;
 mod sigv4_moto;
+mod smoke;
 mod throttling;
 mod tokens;
 mod web;
