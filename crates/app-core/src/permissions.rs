@@ -47,7 +47,7 @@ pub const REGISTER: &[Access] = &[
 ];
 
 /// SES actions of the register component (the only one that sends mail), on the sender identity.
-pub const REGISTER_SES: &[&str] = &["SendEmail"];
+pub const REGISTER_SES: &[&str] = &[crate::aws::ses::Ses::ACTION];
 
 /// login: `POST /login`, `POST /token/refresh`, `POST /logout`.
 pub const LOGIN: &[Access] = &[

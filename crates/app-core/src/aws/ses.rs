@@ -36,6 +36,7 @@ pub enum MailError {
 }
 
 impl Ses {
+    /// The IAM action a send needs (SES v2 `POST /v2/email/outbound-emails`).
     pub const ACTION: &'static str = "SendEmail";
 
     pub fn body(mail: &Mail) -> Value {
