@@ -4,30 +4,16 @@
 //! alone). `ROUNDS` of each after one warm-up. Built natively and for wasm32-wasip2 with and
 //! without `+simd128` (run under wasmtime) by bench/argon2_speed.py, which alternates the builds
 //! batch by batch and takes the ratios. Prints one JSON line per operation:
-//! `{"op", "iterations", "median_us", "min_us"}`.
+//! `{"op", "iterations", "median_us", "mean_us", "min_us"}`.
 use app_core::domain::{Password, PasswordHasher};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::time::Instant;
 
-fn measure(op: &str, rounds: usize, mut f: impl FnMut()) {
-    f(); // warm-up
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "{{\"op\":\"{op}\",\"iterations\":{rounds},\"median_us\":{:.1},\"min_us\":{:.1}}}",
-        samples[rounds / 2],
-        samples[0]
-    );
-}
+#[path = "../../measure.rs"]
+mod measure;
+use measure::measure;
 
 fn main() {
-    let rounds: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(10);
+    let rounds: u32 = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(10);
     let hasher = PasswordHasher::new();
     let password = Password::parse("correct horse battery staple").unwrap();
     let stored = hasher.hash(&password).unwrap();

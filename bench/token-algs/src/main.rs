@@ -6,27 +6,13 @@
 //! `{"op", "iterations", "median_us", "mean_us"}`. The feature builds (`rs256`, `eddsa`, neither)
 //! give the size each algorithm adds to a wasm binary.
 use base64ct::Encoding;
-use std::time::Instant;
 
 /// A typical header.claims of this project's access tokens (what gets signed).
 const SIGNING_INPUT: &[u8] = b"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsImtpZCI6ImsyMDI2MTIwMiJ9.eyJzdWIiOiIzZjZjYzA2Mi1mMmE2LTRiZjYtOWMzYy1hZGQ2YjY0ZjQ2YjEiLCJlbWFpbCI6ImFkYUBleGFtcGxlLmNvbSIsImlzcyI6Imh0dHBzOi8vYXBpLmV4YW1wbGUuY29tIiwiYXVkIjoid2FzbS1jaGF0LWFwaSIsImlhdCI6MTc2NDY0NjQwMCwiZXhwIjoxNzY0NjQ3MzAwfQ";
 
-fn measure(op: &str, iterations: u32, mut f: impl FnMut()) {
-    f(); // warm-up
-    let mut samples: Vec<f64> = (0..iterations)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let mean = samples.iter().sum::<f64>() / samples.len() as f64;
-    println!(
-        "{{\"op\":\"{op}\",\"iterations\":{iterations},\"median_us\":{:.2},\"mean_us\":{mean:.2}}}",
-        samples[samples.len() / 2]
-    );
-}
+#[path = "../../measure.rs"]
+mod measure;
+use measure::measure;
 
 #[cfg(feature = "rs256")]
 fn rs256(iterations: u32) {
