@@ -1,9 +1,9 @@
 """scripts/bench argon2: the argon2id verify a login runs (bench/argon2-speed: PasswordHasher::verify,
-the project's parameters, allocating per call as each request's fresh instance does) and the hash
-alone into memory allocated once, natively and in wasm under wasmtime. The wasm is built with and
+the project's parameters, allocating its blocks on every call as a login does) and the hash alone
+into memory allocated once, natively and in wasm under wasmtime. The wasm is built with and
 without `+simd128`, and with the binary at the release profile's opt-level "z" (as the components)
-and at 3: with fat LTO the final crate's opt-level governs the whole program, so argon2's own
-`opt-level = 3` override does not survive into a "z" binary. The builds alternate batch by batch
+and at 3: with fat LTO the final crate's opt-level shapes the whole program (natively argon2's own
+`opt-level = 3` override does not survive into a "z" binary). The builds alternate batch by batch
 so they see the same machine; every ratio comes from this one run."""
 
 import json
