@@ -1,10 +1,10 @@
 //! `scripts/bench argon2`: the argon2id verify a login runs (`PasswordHasher::verify`: the
 //! project's parameters and crate; it allocates its 19 MiB of blocks on every call, as a login
-//! does), and the same hash into memory allocated once (the hashing
-//! alone). `ROUNDS` of each after one warm-up. Built natively and for wasm32-wasip2 with and
+//! does), and the same hash into memory allocated once (the hashing alone). `ROUNDS` of each
+//! after one warm-up. Built natively and for wasm32-wasip2 with and
 //! without `+simd128` (run under wasmtime) by bench/argon2_speed.py, which alternates the builds
 //! batch by batch and takes the ratios. Prints one JSON line per operation:
-//! `{"op", "iterations", "median_us", "mean_us", "min_us"}`.
+//! `{"op", "iterations", "median_us", "mean_us", "min_us"}` (bench/measure.rs).
 use app_core::domain::{Password, PasswordHasher};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 

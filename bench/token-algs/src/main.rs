@@ -3,7 +3,7 @@
 //! (RSA-2048, PKCS#1 v1.5, SHA-256; crate `rsa`) and EdDSA (Ed25519; crate `ed25519-dalek`), the
 //! RustCrypto crates a `jsonwebtoken` provider would use. Built natively and for wasm32-wasip2 (run
 //! under wasmtime) by bench/bench.py, which compares the two. Prints one JSON line per operation:
-//! `{"op", "iterations", "median_us", "mean_us"}`. The feature builds (`rs256`, `eddsa`, neither)
+//! `{"op", "iterations", "median_us", "mean_us", "min_us"}` (bench/measure.rs). The feature builds (`rs256`, `eddsa`, neither)
 //! give the size each algorithm adds to a wasm binary.
 use base64ct::Encoding;
 
