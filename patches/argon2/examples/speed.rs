@@ -18,30 +18,26 @@ fn main() {
     };
     let (password, salt) = (b"correct horse battery staple", b"sixteen byte salt");
 
-    let theirs = upstream::Argon2::new(
-        upstream::Algorithm::Argon2id,
-        upstream::Version::V0x13,
-        upstream::Params::new(m, t, p, Some(32)).unwrap(),
-    );
-    let mut blocks = vec![upstream::Block::new(); m as usize];
-    let mut published = [0u8; 32];
-    measure("hash_published", rounds, || {
-        theirs
-            .hash_password_into_with_memory(password, salt, &mut published, &mut blocks)
-            .unwrap()
-    });
-    let ours = argon2::Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        argon2::Params::new(m, t, p, Some(32)).unwrap(),
-    );
-    let mut blocks = vec![argon2::Block::new(); m as usize];
-    let mut patched = [0u8; 32];
-    measure("hash_patched", rounds, || {
-        ours.hash_password_into_with_memory(password, salt, &mut patched, &mut blocks)
-            .unwrap()
-    });
-
+    // The same calls with either crate (their types are distinct): memory allocated once, then timed.
+    macro_rules! hash_with {
+        ($krate:ident, $op:literal) => {{
+            let argon2 = $krate::Argon2::new(
+                $krate::Algorithm::Argon2id,
+                $krate::Version::V0x13,
+                $krate::Params::new(m, t, p, Some(32)).unwrap(),
+            );
+            let mut blocks = vec![$krate::Block::new(); m as usize];
+            let mut out = [0u8; 32];
+            measure($op, rounds, || {
+                argon2
+                    .hash_password_into_with_memory(password, salt, &mut out, &mut blocks)
+                    .unwrap()
+            });
+            out
+        }};
+    }
+    let published = hash_with!(upstream, "hash_published");
+    let patched = hash_with!(argon2, "hash_patched");
     assert_eq!(
         patched, published,
         "the patched crate and the published one disagree"

@@ -4,44 +4,50 @@
 
 use proptest::prelude::*;
 
+/// The hash with the crate named (this one, or `upstream`, the published one): same calls, two
+/// crates whose types are distinct.
+macro_rules! hash_with {
+    ($krate:ident) => {
+        |alg: u8,
+         v13: bool,
+         (m, t, p, len): (u32, u32, u32, usize),
+         pwd: &[u8],
+         salt: &[u8],
+         secret: &[u8]| {
+            use $krate::{Algorithm, Argon2, Params, Version};
+            let alg = [Algorithm::Argon2d, Algorithm::Argon2i, Algorithm::Argon2id][alg as usize];
+            let version = if v13 { Version::V0x13 } else { Version::V0x10 };
+            let params = Params::new(m, t, p, Some(len)).unwrap();
+            let mut out = vec![0; len];
+            Argon2::new_with_secret(secret, alg, version, params)
+                .unwrap()
+                .hash_password_into(pwd, salt, &mut out)
+                .unwrap();
+            out
+        }
+    };
+}
+
 fn ours(
     alg: u8,
     v13: bool,
-    (m, t, p, len): (u32, u32, u32, usize),
+    params: (u32, u32, u32, usize),
     pwd: &[u8],
     salt: &[u8],
     secret: &[u8],
 ) -> Vec<u8> {
-    use argon2::{Algorithm, Argon2, Params, Version};
-    let alg = [Algorithm::Argon2d, Algorithm::Argon2i, Algorithm::Argon2id][alg as usize];
-    let version = if v13 { Version::V0x13 } else { Version::V0x10 };
-    let params = Params::new(m, t, p, Some(len)).unwrap();
-    let mut out = vec![0; len];
-    Argon2::new_with_secret(secret, alg, version, params)
-        .unwrap()
-        .hash_password_into(pwd, salt, &mut out)
-        .unwrap();
-    out
+    hash_with!(argon2)(alg, v13, params, pwd, salt, secret)
 }
 
 fn theirs(
     alg: u8,
     v13: bool,
-    (m, t, p, len): (u32, u32, u32, usize),
+    params: (u32, u32, u32, usize),
     pwd: &[u8],
     salt: &[u8],
     secret: &[u8],
 ) -> Vec<u8> {
-    use upstream::{Algorithm, Argon2, Params, Version};
-    let alg = [Algorithm::Argon2d, Algorithm::Argon2i, Algorithm::Argon2id][alg as usize];
-    let version = if v13 { Version::V0x13 } else { Version::V0x10 };
-    let params = Params::new(m, t, p, Some(len)).unwrap();
-    let mut out = vec![0; len];
-    Argon2::new_with_secret(secret, alg, version, params)
-        .unwrap()
-        .hash_password_into(pwd, salt, &mut out)
-        .unwrap();
-    out
+    hash_with!(upstream)(alg, v13, params, pwd, salt, secret)
 }
 
 fn params() -> impl Strategy<Value = (u32, u32, u32, usize)> {
