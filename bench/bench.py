@@ -4,8 +4,8 @@ Markdown table to bench/results/<name>.md.
 
     scripts/bench login-timing [--rounds N]
     scripts/bench forgot-timing [--rounds N]   POST /password/forgot, known vs unknown email
-    scripts/bench chat-overhead [--rounds N]
-    scripts/bench perf [--rounds N]      login vs floor and peer, health vs hello, throughput, size, cold start
+    scripts/bench chat-overhead [--rounds N]   under Spin and wasmtime
+    scripts/bench perf [--rounds N]      login (Spin, wasmtime) vs floor and peer, health vs hello, throughput, size, cold start
     scripts/bench soak [--rounds SECONDS] mixed load for SECONDS (default 60), errors and memory
     scripts/bench faults                 DynamoDB and the model fail mid-run; exits 1 if anything is lost
     scripts/bench capacity [--rounds N]  DynamoDB calls, capacity units and bytes per request type (counting proxy)
@@ -23,6 +23,7 @@ import argparse
 import datetime
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,11 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def start_stack(*extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    """Starts the stack (in-memory DynamoDB, deterministic model); returns the URLs it printed."""
+def start_stack(*extra: str, runner: str = "wasmtime") -> tuple[subprocess.Popen, dict[str, str]]:
+    """Starts the stack (in-memory DynamoDB, deterministic model) under `runner` (spin: the real
+    Spin, nothing in front; wasmtime: `wasmtime serve` per component behind the local gateway);
+    returns the URLs it printed."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts/devstack.py"), "up", "--port", "0", "--dynamodb-in-memory",
-         "--dynamodb-port", "0", "--model-port", "0", "--model-deterministic", "--runner", "wasmtime",
+         "--dynamodb-port", "0", "--model-port", "0", "--model-deterministic", "--runner", runner,
          "--exit-with-parent", "--env", "CLIENT_IP_HOPS=2",
          # Benchmarks send far more chat messages per user than a day's quota allows.
          "--env", "CHAT_DAILY_MESSAGES=1000000000", "--env", "CHAT_DAILY_TOKENS=1000000000000", *extra],
@@ -147,9 +150,42 @@ def forgot_timing(rounds: int) -> list[str]:
 def chat_overhead(rounds: int) -> list[str]:
     """Time of POST /chat through the chat component minus the model endpoint's own time for the
     same model payload, for a short conversation and a long one (60+ turns; history sent to the
-    model is bounded to 10 turns)."""
-    proc, urls = start_stack()
-    chat, model = urls["component chat"], urls["model"]
+    model is bounded to 10 turns); under the real Spin (when `spin` is on PATH) and under
+    `wasmtime serve`, one after the other."""
+    rows = [
+        "| runner | conversation | n | through component ms (mean) | model endpoint alone ms (mean) | overhead ms | long / short |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for runner in ("spin", "wasmtime"):
+        if runner == "spin" and not shutil.which("spin"):
+            rows.append("| Spin | skipped: no `spin` on PATH | | | | | |")
+            continue
+        short_total, short_model, long_total, long_model = chat_turns(rounds, runner)
+        short = statistics.mean(short_total) - statistics.mean(short_model)
+        long = statistics.mean(long_total) - statistics.mean(long_model)
+        name = {"spin": "Spin", "wasmtime": "`wasmtime serve`"}[runner]
+        rows += [
+            f"| {name} | short (2nd turn) | {rounds} | {statistics.mean(short_total):.2f} | {statistics.mean(short_model):.2f} | {short:.2f} | |",
+            f"| {name} | long (60+ turns, 10 sent) | {rounds} | {statistics.mean(long_total):.2f} | {statistics.mean(long_model):.2f} | {long:.2f} | **{long / short:.2f}** |",
+        ]
+    return rows + [
+        "",
+        "long / short near 1: a turn's cost does not grow with the conversation.",
+        "",
+        "Spin: `spin up` as scripts/run starts it; wasmtime: the chat component's own `wasmtime serve` port",
+        "(no gateway). The model endpoint runs in deterministic mode, so the model's time is the endpoint's",
+        "HTTP handling only. Overhead = token check (no I/O), 2 DynamoDB round trips before the model",
+        "(GetItem + Query side by side, then the quota reservation) and 1 after (the TransactWriteItems",
+        "with the quota settling beside it): tests/api/round_trips.rs counts them; and the SageMaker",
+        "call's signing and transfer.",
+    ]
+
+
+def chat_turns(rounds: int, runner: str) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Times of chat turns through `runner` and of the model endpoint alone for the same payload:
+    (short conversation, model alone, long conversation, model alone), interleaved."""
+    proc, urls = start_stack(runner=runner)
+    chat, model = urls.get("component chat", urls["api"]), urls["model"]
     system = {"role": "system", "content": "You are a helpful assistant."}
     try:
         email = f"bench-{random.randrange(1 << 30)}@example.com"
@@ -194,23 +230,7 @@ def chat_overhead(rounds: int) -> list[str]:
     finally:
         proc.terminate()
         proc.wait()
-    short = statistics.mean(short_total) - statistics.mean(short_model)
-    long = statistics.mean(long_total) - statistics.mean(long_model)
-    rows = [
-        "| conversation | n | through component ms (mean) | model endpoint alone ms (mean) | overhead ms |",
-        "|---|---|---|---|---|",
-        f"| short (2nd turn) | {rounds} | {statistics.mean(short_total):.2f} | {statistics.mean(short_model):.2f} | {short:.2f} |",
-        f"| long (60+ turns, 10 sent) | {rounds} | {statistics.mean(long_total):.2f} | {statistics.mean(long_model):.2f} | {long:.2f} |",
-        "",
-        f"overhead ratio long/short: **{long / short:.2f}** (near 1: a turn's cost does not grow with the conversation)",
-        "",
-        "Measured against the chat component's own port (no gateway); the model endpoint runs in deterministic",
-        "mode, so the model's time is the endpoint's HTTP handling only. Overhead = token check (no I/O),",
-        "3 DynamoDB round trips (GetItem + Query side by side, the quota reservation; after the model the",
-        "TransactWriteItems with the quota settling beside it: tests/api/round_trips.rs counts them), and",
-        "the SageMaker call's signing and transfer.",
-    ]
-    return rows
+    return short_total, short_model, long_total, long_model
 
 
 def main() -> None:
