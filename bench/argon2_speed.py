@@ -13,12 +13,14 @@ import os
 import re
 import statistics
 import subprocess
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WASMTIME = str(ROOT / ".tools/wasmtime")
 BATCH = 10  # of each operation per process (after one warm-up)
-SIMD = "-C target-feature=+simd128"
+# The components' wasm flags, from .cargo/config.toml (simd128); a RUSTFLAGS replaces them ("": none).
+SIMD = " ".join(tomllib.loads((ROOT / ".cargo/config.toml").read_text())["target"]["wasm32-wasip2"]["rustflags"])
 
 
 def params() -> list[str]:
@@ -32,7 +34,7 @@ def build(name: str, wasm: bool, rustflags: str, opt: str) -> dict[str, list[lis
     """Per wasmtime mode ("" plain or native, "epoch"), the commands that take BATCH: bench/argon2-speed
     (verify, hash) and patches/argon2's example (hash with the patched and the published crate)."""
     target_dir = ROOT / "target/bench-argon2" / name
-    env = dict(os.environ, RUSTFLAGS=rustflags, CARGO_TARGET_DIR=str(target_dir))
+    env = dict(os.environ, RUSTFLAGS=rustflags, CARGO_TARGET_DIR=str(target_dir))  # "": no simd128
     # Each program is the final crate, so its opt-level applies to the whole program (fat LTO).
     builds = [(["-p", "argon2-speed", "--config", f"profile.release.package.argon2-speed.opt-level={opt}"],
                "argon2-speed", []),
@@ -88,7 +90,7 @@ def argon2(rounds: int) -> list[str]:
                     f"{m['verify'] / floor['verify']:.2f} | {m['hash_reused_memory']:.2f} | "
                     f"{m['hash_reused_memory'] / floor['hash_reused_memory']:.2f} | "
                     f"{m['hash_patched']:.2f} / {m['hash_published']:.2f} = {m['hash_patched'] / m['hash_published']:.2f} |")
-    components = "wasm simd128, opt-level z" if "+simd128" in (ROOT / "scripts/build").read_text() else "wasm scalar, opt-level z"
+    components = "wasm simd128, opt-level z" if "+simd128" in SIMD else "wasm scalar, opt-level z"
     spin = med[(components, "epoch")]
     best = min((k for k in med if k[0].startswith("wasm")), key=lambda k: med[k]["hash_reused_memory"])
     rows += ["",

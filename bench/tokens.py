@@ -14,10 +14,9 @@ NATIVE = ROOT / "target/release/token-algs"
 
 
 def cargo(*args: str, wasm: bool) -> None:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "RUSTFLAGS"}  # wasm: .cargo/config.toml's, as scripts/build
     cmd = ["cargo", "build", "--release", "--locked", "-p", "token-algs", *args]
     if wasm:
-        env["RUSTFLAGS"] = "-C target-feature=+simd128"  # as scripts/build
         cmd += ["--target", "wasm32-wasip2"]
     subprocess.run(cmd, check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
 
