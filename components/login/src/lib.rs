@@ -3,5 +3,5 @@ use spin_sdk::http::{IntoResponse, Request};
 
 #[spin_sdk::http_service]
 async fn handle(request: Request) -> impl IntoResponse {
-    spin_adapter::serve("login", app_core::permissions::LOGIN, request, app_core::sessions::handle).await
+    spin_adapter::serve_login(request).await
 }

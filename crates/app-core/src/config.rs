@@ -106,6 +106,13 @@ impl Config {
     /// Reads the configuration through `var` (normally `std::env::var`). Refuses to build one
     /// with missing credentials or an unusable token signing key.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        Config::from_vars_for::<true>(var)
+    }
+
+    /// [`Config::from_vars`] for a component that signs access tokens (`SIGNS`: login) or not
+    /// (register, chat). One that does not sign ignores `TOKEN_SIGNING_KEY` (it is given only the
+    /// public keys), so its wasm leaves out the private-key code.
+    pub fn from_vars_for<const SIGNS: bool>(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let get = |name: &str| {
             debug_assert!(crate::settings::is_setting(name), "{name} is not in settings::SETTINGS");
             var(name).filter(|v| !v.trim().is_empty())
@@ -142,13 +149,15 @@ impl Config {
             }
             secret_id => secret_id.map(|secret_id| SigningKeySecret { secrets_manager, secret_id }),
         };
-        let access_tokens = AccessTokens::new(
+        let access_tokens = AccessTokens::verifier(
             &public_keys,
-            private_key.as_deref(),
             &or("TOKEN_ISSUER", "wasm-chat"),
             &or("TOKEN_AUDIENCE", "wasm-chat-api"),
             number("ACCESS_TOKEN_TTL_SECONDS", 900)?,
         )?;
+        if let Some(pem) = private_key.as_deref().filter(|_| SIGNS) {
+            access_tokens.hold_signing_key(pem)?;
+        }
         if !is_loopback(&endpoint) {
             if access_tokens.thumbprints().iter().any(|t| t == LOCAL_KEY_THUMBPRINT) {
                 return Err("the token keys include the local development key; generate real ones \
@@ -289,7 +298,12 @@ impl Config {
     }
 
     pub fn from_env() -> Result<Config, String> {
-        Config::from_vars(|name| std::env::var(name).ok())
+        Config::from_env_for::<true>()
+    }
+
+    /// [`Config::from_env`] as [`Config::from_vars_for`] reads it.
+    pub fn from_env_for<const SIGNS: bool>() -> Result<Config, String> {
+        Config::from_vars_for::<SIGNS>(|name| std::env::var(name).ok())
     }
 }
 
@@ -392,6 +406,16 @@ pub(crate) mod tests {
         ];
         let c = Config::from_vars(vars(&local_sm)).unwrap();
         assert_eq!(c.signing_key_secret.unwrap().secrets_manager.endpoint, "http://127.0.0.1:4566");
+    }
+
+    #[test]
+    fn components_that_do_not_sign_ignore_the_private_key() {
+        let garbage = [("TOKEN_SIGNING_KEY", "short")];
+        assert!(Config::from_vars(vars(&garbage)).is_err());
+        let c = Config::from_vars_for::<false>(vars(&garbage)).unwrap();
+        assert_eq!(c.access_tokens.signing_kid(), None);
+        assert!(Config::from_vars_for::<false>(vars(&[])).unwrap().access_tokens.signing_kid().is_none());
+        assert!(Config::from_vars_for::<true>(vars(&[])).unwrap().access_tokens.signing_kid().is_some());
     }
 
     #[test]

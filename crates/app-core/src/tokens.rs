@@ -240,6 +240,21 @@ impl AccessTokens {
         audience: &str,
         ttl_seconds: u64,
     ) -> Result<AccessTokens, String> {
+        let tokens = AccessTokens::verifier(public_keys, issuer, audience, ttl_seconds)?;
+        if let Some(pem) = private_key {
+            tokens.hold_signing_key(pem)?;
+        }
+        Ok(tokens)
+    }
+
+    /// [`AccessTokens::new`] without a private key: what register and chat hold. Kept apart so that
+    /// their wasm leaves out the private-key code (PKCS#8 parsing, RSA key checks: ~60 KiB).
+    pub fn verifier(
+        public_keys: &str,
+        issuer: &str,
+        audience: &str,
+        ttl_seconds: u64,
+    ) -> Result<AccessTokens, String> {
         let _ = RS256_ONLY.install_default(); // once per process; later calls find it installed
         let jwks: Jwks = serde_json::from_str(public_keys)
             .map_err(|e| format!("TOKEN_PUBLIC_KEYS is not a JWKS ({{\"keys\":[...]}}): {e}"))?;
@@ -274,17 +289,22 @@ impl AccessTokens {
         if keys.is_empty() {
             return Err("TOKEN_PUBLIC_KEYS has no keys".into());
         }
-        let signing = match private_key {
-            None => None,
-            Some(pem) => Some(HeldKey { key: signing_key(&keys, pem, "TOKEN_SIGNING_KEY")?, read_at: None }),
-        };
         Ok(AccessTokens {
             keys,
-            signing: Arc::new(Mutex::new(signing)),
+            signing: Arc::new(Mutex::new(None)),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl_seconds,
         })
+    }
+
+    /// Takes the configured private key (`TOKEN_SIGNING_KEY`, a PKCS#8 PEM RSA key whose public half
+    /// must be in the set), never re-read.
+    pub fn hold_signing_key(&self, pem: &str) -> Result<(), String> {
+        let key = signing_key(&self.keys, pem, "TOKEN_SIGNING_KEY")?;
+        *self.signing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(HeldKey { key, read_at: None });
+        Ok(())
     }
 
     /// The key ids of the public keys, in configuration order.

@@ -144,13 +144,17 @@ struct Instance {
     hasher: PasswordHasher,
 }
 
-fn instance() -> &'static Instance {
+/// `SIGNS`: whether this component signs access tokens ([`Config::from_vars_for`]). A component
+/// serves with one value only, so the one `INSTANCE` (shared by the instantiations) is one config.
+fn instance<const SIGNS: bool>() -> &'static Instance {
     static INSTANCE: OnceLock<Instance> = OnceLock::new();
-    INSTANCE.get_or_init(|| Instance { config: Config::from_env(), hasher: PasswordHasher::new() })
+    INSTANCE
+        .get_or_init(|| Instance { config: Config::from_env_for::<SIGNS>(), hasher: PasswordHasher::new() })
 }
 
 /// Serves one request with `handler`: answers `GET /health` itself, reads the body (bounded),
-/// runs the use case, turns errors into JSON, adds a request id and writes one log line.
+/// runs the use case, turns errors into JSON, adds a request id and writes one log line. For the
+/// components that do not sign access tokens (register): login uses [`serve_login`].
 pub async fn serve<H>(
     component: &'static str,
     permissions: &'static [Access],
@@ -160,18 +164,26 @@ pub async fn serve<H>(
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    serve_inner::<H, false>(component, permissions, request, handler).await
+    serve_inner::<H, false, false>(component, permissions, request, handler).await
+}
+
+/// [`serve`] for the login component, the one that signs access tokens: only its wasm holds the
+/// private-key code.
+pub async fn serve_login(request: Request) -> http::Response<BoxBody> {
+    serve_inner::<_, false, true>("login", app_core::permissions::LOGIN, request, app_core::sessions::handle)
+        .await
 }
 
 /// [`serve`] for the chat component: `POST /chat` with `Accept: text/event-stream` answers with
 /// server-sent events as the model produces them.
 pub async fn serve_chat(request: Request) -> http::Response<BoxBody> {
-    serve_inner::<_, true>("chat", app_core::permissions::CHAT, request, app_core::chat::handle).await
+    serve_inner::<_, true, false>("chat", app_core::permissions::CHAT, request, app_core::chat::handle).await
 }
 
 /// `MAY_STREAM` is a constant so that components which never stream (register, login) leave the
-/// streaming path, and the event-stream reader behind it, out of their wasm.
-async fn serve_inner<H, const MAY_STREAM: bool>(
+/// streaming path, and the event-stream reader behind it, out of their wasm; `SIGNS` likewise
+/// leaves the private-key code out of all but login's ([`instance`]).
+async fn serve_inner<H, const MAY_STREAM: bool, const SIGNS: bool>(
     component: &'static str,
     permissions: &'static [Access],
     request: Request,
@@ -199,24 +211,24 @@ where
     let response = match api_request {
         Err(response) => response,
         Ok(request) if MAY_STREAM && app_core::chat::wants_stream(&request) => {
-            match stream(component, permissions, &request, request_id.clone(), started).await {
+            match stream::<SIGNS>(component, permissions, &request, request_id.clone(), started).await {
                 Ok(streaming) => return streaming,
                 Err(response) => response,
             }
         }
-        Ok(request) => run(component, permissions, &request, handler).await,
+        Ok(request) => run::<H, SIGNS>(component, permissions, &request, handler).await,
     };
     log(component, &request_id, &method, &path, &response, started);
     into_http(response, &request_id)
 }
 
 /// The services of this instance, or the answer to give when it is misconfigured.
-fn services(
+fn services<const SIGNS: bool>(
     component: &'static str,
     permissions: &'static [Access],
 ) -> Result<Services<'static, SpinTransport>, ApiResponse> {
     static TRANSPORT: SpinTransport = SpinTransport;
-    let instance = instance();
+    let instance = instance::<SIGNS>();
     match &instance.config {
         Ok(config) => match config.problem_for(component) {
             None => Ok(Services { config, transport: &TRANSPORT, hasher: &instance.hasher, permissions }),
@@ -227,7 +239,7 @@ fn services(
     }
 }
 
-async fn run<H>(
+async fn run<H, const SIGNS: bool>(
     component: &'static str,
     permissions: &'static [Access],
     request: &ApiRequest,
@@ -236,7 +248,7 @@ async fn run<H>(
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    let services = match services(component, permissions) {
+    let services = match services::<SIGNS>(component, permissions) {
         Ok(services) => services,
         Err(response) => return response,
     };
@@ -258,14 +270,14 @@ where
 /// Starts a streamed chat answer: errors before the model's first byte are plain JSON errors
 /// (returned as `Err`); after that, events flow from a spawned task and one log line is written
 /// when the stream ends.
-async fn stream(
+async fn stream<const SIGNS: bool>(
     component: &'static str,
     permissions: &'static [Access],
     request: &ApiRequest,
     request_id: String,
     started: Instant,
 ) -> Result<http::Response<BoxBody>, ApiResponse> {
-    let services = services(component, permissions)?;
+    let services = services::<SIGNS>(component, permissions)?;
     let origins = &services.config.cors_allowed_origins;
     let chat = app_core::chat::start_stream(services, request).await.map_err(|e| {
         let mut response = e.into_response();
