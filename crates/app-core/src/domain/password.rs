@@ -16,13 +16,28 @@ pub enum PasswordError {
     TooCommon,
 }
 
-/// The common-password list (see data/README.md), sorted, one per line.
-const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
+/// The common-password list (see data/README.md), sorted, front-coded by build.rs: each entry is
+/// a byte below 0x20 (how many leading bytes it shares with the one before) and the rest of it.
+const COMMON_PASSWORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/common-passwords.fc"));
 
 fn is_common(candidate: &str) -> bool {
-    static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let list = SORTED.get_or_init(|| COMMON_PASSWORDS.lines().collect());
-    list.binary_search(&candidate.to_lowercase().as_str()).is_ok()
+    let candidate = candidate.to_lowercase();
+    let candidate = candidate.as_bytes();
+    // One pass over the 11,611 entries (~57 KiB, no allocation): nothing beside an argon2 hash.
+    let mut word = Vec::with_capacity(32);
+    let mut rest = COMMON_PASSWORDS;
+    while let Some((&shared, tail)) = rest.split_first() {
+        let end = tail.iter().position(|&b| b < 0x20).unwrap_or(tail.len());
+        word.truncate(usize::from(shared));
+        word.extend_from_slice(&tail[..end]);
+        rest = &tail[end..];
+        match word.as_slice().cmp(candidate) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Greater => return false, // sorted: it is not further on
+        }
+    }
+    false
 }
 
 impl Password {
@@ -154,8 +169,22 @@ mod tests {
     }
 
     #[test]
+    fn the_front_coded_list_holds_exactly_the_list() {
+        let list = include_str!("../../data/common-passwords.txt");
+        let words: Vec<&str> = list.lines().collect();
+        assert_eq!(words.len(), 11_611);
+        assert!(words.iter().all(|w| is_common(w)));
+        // Just before, between and after the entries (a sample): nothing else is in the list.
+        for (i, w) in words.iter().enumerate().step_by(7) {
+            for near in [format!("{w}\u{0}"), format!("{w}~"), w[..w.len() - 1].to_owned()] {
+                assert_eq!(is_common(&near), words.binary_search(&near.as_str()).is_ok(), "{near:?} ({i})");
+            }
+        }
+        assert!(!is_common("") && !is_common("~~~~~~~~~~") && !is_common("!!!!!!!!"));
+    }
+
+    #[test]
     fn common_passwords_are_refused_in_any_case() {
-        assert_eq!(COMMON_PASSWORDS.lines().count(), 11_611);
         for p in ["password", "Password", "12345678", "iloveyou", "qwertyuiop", "trustno1"] {
             assert_eq!(Password::parse(p).unwrap_err(), PasswordError::TooCommon, "{p}");
         }
@@ -165,8 +194,8 @@ mod tests {
     }
 
     #[test]
-    fn list_is_sorted_for_binary_search() {
-        let lines: Vec<&str> = COMMON_PASSWORDS.lines().collect();
+    fn list_is_sorted_for_the_front_coding() {
+        let lines: Vec<&str> = include_str!("../../data/common-passwords.txt").lines().collect();
         assert!(lines.windows(2).all(|w| w[0] < w[1]));
     }
 
