@@ -149,7 +149,7 @@ impl Config {
             }
             secret_id => secret_id.map(|secret_id| SigningKeySecret { secrets_manager, secret_id }),
         };
-        let access_tokens = AccessTokens::verifier(
+        let access_tokens = AccessTokens::verifier::<SIGNS>(
             &public_keys,
             &or("TOKEN_ISSUER", "wasm-chat"),
             &or("TOKEN_AUDIENCE", "wasm-chat-api"),

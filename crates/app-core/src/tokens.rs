@@ -32,19 +32,33 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// backend (HMAC, RSA-PSS, ECDSA P-256/P-384, EdDSA). Any other algorithm is refused here, whatever
 /// the token's header says, so `alg` confusion (`HS256` keyed with the public key, `none`) cannot
 /// reach a verifier.
-static RS256_ONLY: CryptoProvider = CryptoProvider {
-    signer_factory: rs256_signer,
-    verifier_factory: rs256_verifier,
-    key_utils: KeyUtils {
-        rsa_pub_components_from_private_key: |_| Err(ErrorKind::UnsupportedAlgorithm.into()),
-        rsa_pub_components_from_public_key: |_| Err(ErrorKind::UnsupportedAlgorithm.into()),
-        ec_pub_components_from_private_key: |_, _| Err(ErrorKind::UnsupportedAlgorithm.into()),
-        ed_pub_components_from_private_key: |_: &[u8], _: &EllipticCurve| {
-            Err(ErrorKind::UnsupportedAlgorithm.into())
+static RS256_ONLY: CryptoProvider = rs256_provider(rs256_signer);
+
+/// [`RS256_ONLY`] for the components that only verify (register, chat): no signer, so their wasm
+/// leaves out the private-key code the signer factory reaches (PKCS#1 DER, RSA key checks).
+static RS256_VERIFY_ONLY: CryptoProvider = rs256_provider(no_signer);
+
+const fn rs256_provider(
+    signer_factory: fn(&Algorithm, &EncodingKey) -> JwtResult<Box<dyn JwtSigner>>,
+) -> CryptoProvider {
+    CryptoProvider {
+        signer_factory,
+        verifier_factory: rs256_verifier,
+        key_utils: KeyUtils {
+            rsa_pub_components_from_private_key: |_| Err(ErrorKind::UnsupportedAlgorithm.into()),
+            rsa_pub_components_from_public_key: |_| Err(ErrorKind::UnsupportedAlgorithm.into()),
+            ec_pub_components_from_private_key: |_, _| Err(ErrorKind::UnsupportedAlgorithm.into()),
+            ed_pub_components_from_private_key: |_: &[u8], _: &EllipticCurve| {
+                Err(ErrorKind::UnsupportedAlgorithm.into())
+            },
+            compute_digest: |_: &[u8], _: ThumbprintHash| Err(ErrorKind::UnsupportedAlgorithm.into()),
         },
-        compute_digest: |_: &[u8], _: ThumbprintHash| Err(ErrorKind::UnsupportedAlgorithm.into()),
-    },
-};
+    }
+}
+
+fn no_signer(_: &Algorithm, _: &EncodingKey) -> JwtResult<Box<dyn JwtSigner>> {
+    Err(ErrorKind::UnsupportedAlgorithm.into())
+}
 
 struct Rs256Signer(rsa::pkcs1v15::SigningKey<Sha256>);
 struct Rs256Verifier(rsa::pkcs1v15::VerifyingKey<Sha256>);
@@ -240,7 +254,7 @@ impl AccessTokens {
         audience: &str,
         ttl_seconds: u64,
     ) -> Result<AccessTokens, String> {
-        let tokens = AccessTokens::verifier(public_keys, issuer, audience, ttl_seconds)?;
+        let tokens = AccessTokens::verifier::<true>(public_keys, issuer, audience, ttl_seconds)?;
         if let Some(pem) = private_key {
             tokens.hold_signing_key(pem)?;
         }
@@ -248,14 +262,19 @@ impl AccessTokens {
     }
 
     /// [`AccessTokens::new`] without a private key: what register and chat hold. Kept apart so that
-    /// their wasm leaves out the private-key code (PKCS#8 parsing, RSA key checks: ~60 KiB).
-    pub fn verifier(
+    /// their wasm leaves out the private-key code (PKCS#8 and PKCS#1 DER, RSA key checks). `SIGNS`:
+    /// whether this process will ever sign (login). The crypto provider is installed once per
+    /// process, by the first call: a process that is to sign must not call this with `false` first
+    /// (its signing would then fail with "unsupported algorithm"). A component is one process.
+    pub fn verifier<const SIGNS: bool>(
         public_keys: &str,
         issuer: &str,
         audience: &str,
         ttl_seconds: u64,
     ) -> Result<AccessTokens, String> {
-        let _ = RS256_ONLY.install_default(); // once per process; later calls find it installed
+        // Unit tests share one process between signers and verifiers.
+        let provider = if SIGNS || cfg!(test) { &RS256_ONLY } else { &RS256_VERIFY_ONLY };
+        let _ = provider.install_default(); // once per process; later calls find it installed
         let jwks: Jwks = serde_json::from_str(public_keys)
             .map_err(|e| format!("TOKEN_PUBLIC_KEYS is not a JWKS ({{\"keys\":[...]}}): {e}"))?;
         let mut keys = Vec::new();
