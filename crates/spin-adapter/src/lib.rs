@@ -164,26 +164,76 @@ pub async fn serve<H>(
 where
     H: AsyncFn(&Services<'_, SpinTransport>, &ApiRequest) -> Result<ApiResponse, ApiError>,
 {
-    serve_inner::<H, false, false>(component, permissions, request, handler).await
+    serve_inner::<H, NoStreaming, false>(component, permissions, request, handler).await
 }
 
 /// [`serve`] for the login component, the one that signs access tokens: only its wasm holds the
 /// private-key code.
 pub async fn serve_login(request: Request) -> http::Response<BoxBody> {
-    serve_inner::<_, false, true>("login", app_core::permissions::LOGIN, request, app_core::sessions::handle)
-        .await
+    serve_inner::<_, NoStreaming, true>(
+        "login",
+        app_core::permissions::LOGIN,
+        request,
+        app_core::sessions::handle,
+    )
+    .await
 }
 
 /// [`serve`] for the chat component: `POST /chat` with `Accept: text/event-stream` answers with
 /// server-sent events as the model produces them.
 pub async fn serve_chat(request: Request) -> http::Response<BoxBody> {
-    serve_inner::<_, true, false>("chat", app_core::permissions::CHAT, request, app_core::chat::handle).await
+    serve_inner::<_, Sse, false>("chat", app_core::permissions::CHAT, request, app_core::chat::handle).await
 }
 
-/// `MAY_STREAM` is a constant so that components which never stream (register, login) leave the
-/// streaming path, and the event-stream reader behind it, out of their wasm; `SIGNS` likewise
-/// leaves the private-key code out of all but login's ([`instance`]).
-async fn serve_inner<H, const MAY_STREAM: bool, const SIGNS: bool>(
+/// Whether and how a component answers with server-sent events: chat does ([`Sse`]), the others
+/// never ([`NoStreaming`]). A type rather than a `const bool` so that the streaming path, and the
+/// event-stream reader behind it, is not in the others' wasm: the future `serve_inner` awaits is
+/// part of its state machine, whose resume code stays reachable whatever the condition that
+/// starts it (with a constant, register and login carried the ~26 KiB of the chat stream).
+trait Streaming {
+    const MAY_STREAM: bool;
+    fn stream<const SIGNS: bool>(
+        component: &'static str,
+        permissions: &'static [Access],
+        request: &ApiRequest,
+        request_id: String,
+        started: Instant,
+    ) -> impl std::future::Future<Output = Result<http::Response<BoxBody>, ApiResponse>>;
+}
+
+struct NoStreaming;
+
+impl Streaming for NoStreaming {
+    const MAY_STREAM: bool = false;
+    fn stream<const SIGNS: bool>(
+        _: &'static str,
+        _: &'static [Access],
+        _: &ApiRequest,
+        _: String,
+        _: Instant,
+    ) -> impl std::future::Future<Output = Result<http::Response<BoxBody>, ApiResponse>> {
+        std::future::ready(Err(ApiResponse::no_content())) // never asked: MAY_STREAM is false
+    }
+}
+
+struct Sse;
+
+impl Streaming for Sse {
+    const MAY_STREAM: bool = true;
+    fn stream<const SIGNS: bool>(
+        component: &'static str,
+        permissions: &'static [Access],
+        request: &ApiRequest,
+        request_id: String,
+        started: Instant,
+    ) -> impl std::future::Future<Output = Result<http::Response<BoxBody>, ApiResponse>> {
+        stream::<SIGNS>(component, permissions, request, request_id, started)
+    }
+}
+
+/// `S`: whether it streams ([`Streaming`]); `SIGNS` leaves the private-key code out of all but
+/// login's ([`instance`]).
+async fn serve_inner<H, S: Streaming, const SIGNS: bool>(
     component: &'static str,
     permissions: &'static [Access],
     request: Request,
@@ -210,8 +260,8 @@ where
     };
     let response = match api_request {
         Err(response) => response,
-        Ok(request) if MAY_STREAM && app_core::chat::wants_stream(&request) => {
-            match stream::<SIGNS>(component, permissions, &request, request_id.clone(), started).await {
+        Ok(request) if S::MAY_STREAM && app_core::chat::wants_stream(&request) => {
+            match S::stream::<SIGNS>(component, permissions, &request, request_id.clone(), started).await {
                 Ok(streaming) => return streaming,
                 Err(response) => response,
             }
