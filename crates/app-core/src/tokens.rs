@@ -11,8 +11,8 @@ use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{ErrorKind, Result as JwtResult};
 use jsonwebtoken::jwk::{EllipticCurve, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind, EncodingKey, Header, Validation};
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
-use rsa::pkcs8::DecodePrivateKey;
+use rsa::pkcs8::der::pem::PemLabel;
+use rsa::pkcs8::{DecodePrivateKey, PrivateKeyInfo, SecretDocument};
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
@@ -94,8 +94,9 @@ fn rs256_signer(algorithm: &Algorithm, key: &EncodingKey) -> JwtResult<Box<dyn J
     if *algorithm != ALGORITHM {
         return Err(ErrorKind::UnsupportedAlgorithm.into());
     }
-    // ~40 µs per token (the signature itself: ~6 ms in wasm); `scripts/bench tokens`.
-    let private = RsaPrivateKey::from_pkcs1_der(key.as_bytes()).map_err(|_| ErrorKind::InvalidKeyFormat)?;
+    // ~40 µs per token (the signature itself: ~6 ms in wasm); `scripts/bench tokens`. The key's
+    // bytes are PKCS#8 DER ([`signing_key`]): no PKCS#1 encoder in login's wasm.
+    let private = RsaPrivateKey::from_pkcs8_der(key.as_bytes()).map_err(|_| ErrorKind::InvalidKeyFormat)?;
     Ok(Box::new(Rs256Signer(rsa::pkcs1v15::SigningKey::new(private))))
 }
 
@@ -232,15 +233,19 @@ struct Jwk {
 
 /// A PKCS#8 PEM RSA private key whose public half is among `keys` (else its tokens would not verify).
 fn signing_key(keys: &[PublicKey], pem: &str, what: &str) -> Result<SigningKey, String> {
-    let private = RsaPrivateKey::from_pkcs8_pem(pem.trim())
-        .map_err(|_| format!("{what} is not a PKCS#8 PEM RSA private key"))?;
+    let not_pkcs8 = || format!("{what} is not a PKCS#8 PEM RSA private key");
+    let der = match SecretDocument::from_pem(pem.trim()) {
+        Ok((PrivateKeyInfo::PEM_LABEL, der)) => der,
+        _ => return Err(not_pkcs8()),
+    };
+    let private = RsaPrivateKey::from_pkcs8_der(der.as_bytes()).map_err(|_| not_pkcs8())?;
     let (n, e) = (private.n().to_bytes_be(), private.e().to_bytes_be());
     let kid = keys
         .iter()
         .find(|k| k.n == n && k.e == e)
         .map(|k| k.kid.clone())
         .ok_or(format!("{what}'s public key is not in TOKEN_PUBLIC_KEYS: its tokens would not verify"))?;
-    let der = private.to_pkcs1_der().map_err(|e| format!("{what}: {e}"))?;
+    // The bytes as read (PKCS#8 DER): `rs256_signer`, the only reader, parses them as such.
     Ok(SigningKey { kid, encoding: EncodingKey::from_rsa_der(der.as_bytes()) })
 }
 
@@ -596,7 +601,7 @@ pub(crate) mod tests {
     fn forge(pem: &str, header: &str, claims: &str) -> String {
         signer(); // installs the provider
         let input = format!("{}.{}", b64(header), b64(claims));
-        let der = RsaPrivateKey::from_pkcs8_pem(pem).unwrap().to_pkcs1_der().unwrap();
+        let (_, der) = SecretDocument::from_pem(pem.trim()).unwrap(); // PKCS#8 DER, as rs256_signer reads
         let key = EncodingKey::from_rsa_der(der.as_bytes());
         let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::RS256).unwrap();
         format!("{input}.{sig}")
