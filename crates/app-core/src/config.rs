@@ -97,6 +97,46 @@ impl ChatConfig {
     }
 }
 
+/// A finite number as `f32::from_str` reads it, through serde_json's number parser: `str::parse`
+/// for a float brings core's dec2flt (~16 KiB with its tables) into every component, for this one
+/// setting. Same grammar (sign, digits with an optional point, at least one digit, exponent);
+/// `inf` and `nan` are refused (the one caller refuses them anyway). serde_json reads the digits
+/// as an f64 then rounds to f32, which is the f32 `from_str` gives for every value of up to
+/// nine significant digits (a test compares them).
+fn parse_f32(raw: &str) -> Option<f32> {
+    let (negative, unsigned) = match raw.as_bytes().first() {
+        Some(b'+') => (false, &raw[1..]),
+        Some(b'-') => (true, &raw[1..]),
+        _ => (false, raw),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return None;
+    }
+    if let Some(e) = exponent {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if e.is_empty() || !digits(e) {
+            return None;
+        }
+    }
+    // As JSON: no leading zeros, digits on both sides of a point.
+    let int = int.trim_start_matches('0');
+    let json = format!(
+        "{}{}{}{}",
+        if int.is_empty() { "0" } else { int },
+        if frac.is_empty() { "" } else { "." },
+        frac,
+        exponent.map(|e| format!("e{e}")).unwrap_or_default()
+    );
+    let value: f32 = serde_json::from_str(&json).ok().filter(|v: &f32| v.is_finite())?;
+    Some(if negative { -value } else { value })
+}
+
 fn is_loopback(url: &str) -> bool {
     let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("");
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
@@ -226,9 +266,7 @@ impl Config {
                     .ok_or(format!("MODEL_PAYLOAD_FORMAT must be messages or tgi, not {format_raw:?}"))?,
                 params: ModelParams {
                     max_new_tokens: number("MODEL_MAX_NEW_TOKENS", 256)? as u32,
-                    temperature: temperature_raw
-                        .parse()
-                        .ok()
+                    temperature: parse_f32(&temperature_raw)
                         .filter(|t: &f32| (0.0..=2.0).contains(t))
                         .ok_or(format!(
                             "MODEL_TEMPERATURE must be between 0 and 2, not {temperature_raw:?}"
@@ -484,6 +522,73 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(local.mail.unwrap().ses.endpoint, "http://127.0.0.1:8005");
         assert!(Config::from_vars(vars(&[("REQUIRE_VERIFIED_EMAIL", "maybe")])).is_err());
+    }
+
+    #[test]
+    fn parse_f32_reads_as_from_str_does() {
+        let same = |s: &str| {
+            let std = s.parse::<f32>().ok().filter(|v| v.is_finite());
+            assert_eq!(parse_f32(s).map(f32::to_bits), std.map(f32::to_bits), "{s:?}");
+        };
+        for s in [
+            "0",
+            "0.0",
+            "0.7",
+            "1",
+            "2",
+            "2.0",
+            "2.0000001",
+            "-0",
+            "-0.0",
+            "+0.5",
+            ".5",
+            "5.",
+            "00.7",
+            "1e0",
+            "7e-1",
+            "0.7E0",
+            "7E-1",
+            "1e-50",
+            "1e50",
+            "1e-4",
+            "inf",
+            "-inf",
+            "nan",
+            "NaN",
+            "infinity",
+            "abc",
+            "",
+            ".",
+            "+",
+            "-",
+            " 0.7",
+            "0.7 ",
+            "1_0",
+            "0x1",
+            "1e",
+            "1e+",
+            "1e-",
+            "e1",
+            "1.2.3",
+            "--1",
+            "+-1",
+            "0.70000001",
+            "1.99999999",
+            "0.000001",
+            "3.4028235e38",
+            "1.17549435e-38",
+        ] {
+            same(s);
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000u32 {
+            same(&format!("{}.{:04}", i / 10_000, i % 10_000));
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            same(&format!("{}.{:08}", x % 3, (x >> 8) % 100_000_000));
+            same(&format!("{}e-{}", x % 1_000_000_000, (x >> 40) % 12));
+        }
     }
 
     #[test]
