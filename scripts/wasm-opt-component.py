@@ -8,7 +8,8 @@ program as one core module section (plus a few small shim modules); that section
 optimised, and put back with its new length. Imports and exports keep their names (wasm-opt never
 renames them), so the component's types and instances around it still fit. cargo puts its own
 output back at that path on every build, relinked or not, so the result is kept in `wasm-opt/`
-beside it, under the digest of cargo's output and the flags: an unchanged input costs a copy.
+beside it, under the digest of cargo's output, the flags and this script: an unchanged input
+costs a copy. Also drops the component's `component-name` section (see without_component_names).
 """
 
 import hashlib
@@ -19,7 +20,8 @@ import tempfile
 from pathlib import Path
 
 COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"
-CORE_MODULE = 1  # component section id
+CORE_MODULE = 1  # component section ids
+CUSTOM = 0
 
 
 def leb128(data: bytes, i: int) -> tuple[int, int]:
@@ -60,7 +62,8 @@ def largest_core_module(data: bytes) -> tuple[int, int, int]:
 def main() -> None:
     wasm_opt, path, flags = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
     data = path.read_bytes()
-    key = hashlib.sha256(data + "\0".join([wasm_opt, *flags]).encode()).hexdigest()[:16]
+    recipe = "\0".join([wasm_opt, *flags]).encode() + Path(__file__).read_bytes()  # this script too
+    key = hashlib.sha256(data + recipe).hexdigest()[:16]
     cache = path.parent / "wasm-opt"
     cached = cache / f"{path.stem}.{key}.wasm"
     if not cached.exists():
@@ -83,7 +86,24 @@ def optimise(wasm_opt: str, data: bytes, flags: list[str]) -> bytes:
         core_in.write_bytes(data[payload:end])
         subprocess.run([wasm_opt, *flags, str(core_in), "-o", str(core_out)], check=True)
         core = core_out.read_bytes()
-    return data[:start] + bytes([CORE_MODULE]) + encode_leb128(len(core)) + core + data[end:]
+    return without_component_names(data[:start] + bytes([CORE_MODULE]) + encode_leb128(len(core)) + core + data[end:])
+
+
+def without_component_names(data: bytes) -> bytes:
+    """Drops the top-level `component-name` custom section (~9.5 KiB: names of the component's
+    types, instances and functions, for debuggers; strip = true leaves it, as wasm-component-ld
+    adds it after the link). Execution never reads it."""
+    out, i = bytearray(data[:8]), 8
+    while i < len(data):
+        section, (size, payload) = data[i], leb128(data, i + 1)
+        if section == CUSTOM:
+            name_len, name_at = leb128(data, payload)
+            if data[name_at : name_at + name_len] == b"component-name":
+                i = payload + size
+                continue
+        out += data[i : payload + size]
+        i = payload + size
+    return bytes(out)
 
 
 if __name__ == "__main__":
