@@ -201,17 +201,23 @@ fn missing_or_unusable_token_keys_refuse_to_serve() {
     let r = app.login("nobody@example.com", "correct horse battery");
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (503, Some("misconfigured")));
     assert_eq!(app.register(&unique_email("nokey"), "correct horse battery").status, 201);
-    // no public keys, garbage, or a private key that is not in the published set: nothing serves.
+    // No public keys: nothing serves (every component verifies tokens).
+    let app = spawn_app_with_env(&[("TOKEN_PUBLIC_KEYS", "")]);
+    assert_eq!(app.get("/health").status, 503);
+    let r = app.register(&unique_email("nokeys"), "correct horse battery");
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (503, Some("misconfigured")));
+    // A garbage private key, or one that is not in the published set: login refuses (health
+    // included); register, which signs nothing and holds no private key, ignores it and serves.
     let jwks_a = jwks_of(&[KEY_A]);
     for env in [
-        vec![("TOKEN_PUBLIC_KEYS", "")],
         vec![("TOKEN_SIGNING_KEY", "not a pem")],
         vec![("TOKEN_PUBLIC_KEYS", jwks_a.as_str()), ("TOKEN_SIGNING_KEY", KEY_B)],
     ] {
         let app = spawn_app_with_env(&env);
         assert_eq!(app.get("/health").status, 503, "{env:?}");
-        let r = app.register(&unique_email("badkeys"), "correct horse battery");
+        let r = app.login("nobody@example.com", "correct horse battery");
         assert_eq!((r.status, r.body["error"]["code"].as_str()), (503, Some("misconfigured")), "{env:?}");
+        assert_eq!(app.register(&unique_email("badkey"), "correct horse battery").status, 201, "{env:?}");
     }
 }
 
