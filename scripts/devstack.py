@@ -194,8 +194,9 @@ def start_spin(spin: str, port: int, env: dict[str, str], log_file) -> subproces
     run = Path(tempfile.mkdtemp(prefix="devstack-spin-"))
     manifest = run / "spin.toml"
     spin_manifest.write_private(manifest, spin_manifest.run_manifest(read_manifest(), env))
+    # SPIN_UP_FLAGS: one request at a time per instance, as the wasmtime runner below.
     cmd = [spin, "up", "--from", str(manifest), "--listen", f"127.0.0.1:{port}",
-           "--state-dir", str(run / "state")]
+           "--state-dir", str(run / "state"), *SPIN_UP_FLAGS]
     proc = start(cmd, "spin", log_file)
     cleanup.append(lambda: shutil.rmtree(run, ignore_errors=True))
     return proc
@@ -286,6 +287,11 @@ class GatewayHandler(http.server.BaseHTTPRequestHandler):
 
 
 WASMTIME_FLAGS = ["-Wcomponent-model-async"]
+# Spin sends up to 16 concurrent requests into one WASIp3 instance by default; an instance runs on
+# one thread, so CPU-bound requests (argon2, RS256) sharing it queue behind each other instead of
+# running on the other cores (`scripts/bench perf`: login at 2 connections 25.6 req/s, no faster
+# than at 1). Sequential reuse (128 requests) keeps what an instance holds.
+SPIN_UP_FLAGS = ["--max-instance-concurrent-reuse-count", "1"]
 
 
 def precompiled(wasmtime: Path, source: Path) -> Path:
