@@ -230,6 +230,9 @@ class Gateway(http.server.ThreadingHTTPServer):
 
 class GatewayHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes: with Nagle on, a kept-alive client waits for its
+    # own delayed ACK (~40 ms) before each body (hey -c 1: 11.6 logins/s at ~46 ms each).
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):  # the components log each request themselves
         pass
