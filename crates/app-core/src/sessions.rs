@@ -179,11 +179,21 @@ pub async fn login<T: Transport>(
         revoked: false,
     };
     let put = session.put_new(&config.sessions_table);
-    let (reset, put) =
-        futures::join!(services.password_verified(&attempt, now), services.dynamodb("PutItem", &put, now));
+    // The access token is signed while DynamoDB works on the two writes: yielding to the runtime
+    // once first lets it send them (it moves outbound requests only while the guest waits), then
+    // the signing (~9 ms of CPU in wasm) runs as DynamoDB answers. Login outside argon2, p50 under
+    // Spin: 22.4 -> 21.0 ms (alternating stacks, 100 logins each).
+    let (reset, put, response) = futures::join!(
+        services.password_verified(&attempt, now),
+        services.dynamodb("PutItem", &put, now),
+        async {
+            services.transport.sleep(std::time::Duration::ZERO).await;
+            token_response(services, request, &user, &refresh, session.expires_at)
+        }
+    );
     reset?;
     put?;
-    let mut response = token_response(services, request, &user, &refresh, session.expires_at)?;
+    let mut response = response?;
     // How long the password check took (browser devtools show it; the benchmarks read it).
     response.headers.push(("server-timing".into(), format!("argon2;dur={hash_ms:.3}")));
     response.log_detail = key_note;
