@@ -62,7 +62,24 @@ fn settings() -> Value {
     })
 }
 
+/// Taken shared by every test that uses the functions (for the rest of its thread: each test runs
+/// on its own), and alone by the one that ends a sandbox, so no invocation is in flight then.
+static TURNS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+thread_local! {
+    static TURN: std::cell::RefCell<Option<std::sync::RwLockReadGuard<'static, ()>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 fn functions() -> Option<&'static Functions> {
+    let f = started()?;
+    TURN.with(|turn| {
+        turn.borrow_mut().get_or_insert_with(|| TURNS.read().unwrap_or_else(|e| e.into_inner()));
+    });
+    Some(f)
+}
+
+fn started() -> Option<&'static Functions> {
     // Started once; a failure to start is kept and reported by every test (not retried).
     static FUNCTIONS: OnceLock<Result<Option<Functions>, String>> = OnceLock::new();
     let started = FUNCTIONS.get_or_init(|| {
@@ -456,4 +473,43 @@ fn login_reads_its_key_from_secrets_manager_once_and_keeps_it() {
     // Other tests sign in at the same time (a second instance may start under concurrency), but
     // not one read per sign-in: 5 of this test's alone, 1.3 s apart.
     assert!(reads.len() <= 2, "the key was read {} times: {reads:?}", reads.len());
+}
+
+/// Lambda replaces an execution environment whose runtime or extension crashed, and so does the
+/// emulator (the adapter 0.9.1 panics now and then when cargo-lambda closes a pooled connection):
+/// every function answers again. A replacement used to die at its first line of output, written to
+/// scripts/lambda-local's stdout, which a caller stops reading once the functions are up.
+#[test]
+fn a_function_whose_sandbox_ended_is_replaced_and_answers_again() {
+    let Some(f) = started() else { return };
+    let _alone = TURNS.write().unwrap_or_else(|e| e.into_inner());
+    // The sandboxes: scripts/lambda-local's children running its `_enter` (the function's root).
+    let pgrep = |parent: u32| -> Vec<String> {
+        let out =
+            Command::new("pgrep").args(["-P", &parent.to_string(), "-f", "lambda-local _enter"]).output();
+        String::from_utf8_lossy(&out.unwrap().stdout).split_whitespace().map(str::to_owned).collect()
+    };
+    let before = pgrep(f._child.id());
+    assert!(before.len() >= 4, "the sandboxes of {:?}: {before:?}", f.urls.keys());
+    for pid in &before {
+        assert!(Command::new("kill").args(["-TERM", pid]).status().unwrap().success());
+    }
+    let health = event("GET", "/health", &[], None, "198.51.100.7");
+    for function in ["RegisterFunction", "LoginFunction", "ChatFunction"] {
+        let answer = invoke(f, function, &health);
+        assert_eq!(answer.status, 200, "{function} after its sandbox ended: {}", answer.text);
+    }
+    // The last replacements may still be starting.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut after = pgrep(f._child.id());
+    while after.len() < before.len() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = pgrep(f._child.id());
+    }
+    assert!(
+        after.iter().all(|p| !before.contains(p)) && after.len() == before.len(),
+        "{before:?} -> {after:?}"
+    );
+    let log = std::fs::read_to_string(&f.log_file).unwrap();
+    assert!(log.contains("sandbox ended"), "see {}", f.log_file.display());
 }
