@@ -83,9 +83,9 @@ def hey(url, connections, seconds, body=None):
 def wasmtime_cmd(wasm, port, env):
     """`wasmtime serve` as the local runner starts it (precompiled component)."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from devstack import WASMTIME_FLAGS, precompiled
+    from devstack import ONE_REQUEST_PER_INSTANCE, WASMTIME_FLAGS, precompiled
     cmd = [str(TOOLS / "wasmtime"), "serve", "-Scli", "-Sp3", *WASMTIME_FLAGS, "--allow-precompiled",
-           "--max-instance-concurrent-reuse-count", "1", "--addr", f"127.0.0.1:{port}"]
+           *ONE_REQUEST_PER_INSTANCE, "--addr", f"127.0.0.1:{port}"]
     for k, v in env.items():
         cmd += ["--env", f"{k}={v}"]
     return cmd + [str(precompiled(TOOLS / "wasmtime", Path(wasm)))]

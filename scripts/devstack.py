@@ -194,9 +194,8 @@ def start_spin(spin: str, port: int, env: dict[str, str], log_file) -> subproces
     run = Path(tempfile.mkdtemp(prefix="devstack-spin-"))
     manifest = run / "spin.toml"
     spin_manifest.write_private(manifest, spin_manifest.run_manifest(read_manifest(), env))
-    # SPIN_UP_FLAGS: one request at a time per instance, as the wasmtime runner below.
     cmd = [spin, "up", "--from", str(manifest), "--listen", f"127.0.0.1:{port}",
-           "--state-dir", str(run / "state"), *SPIN_UP_FLAGS]
+           "--state-dir", str(run / "state"), *ONE_REQUEST_PER_INSTANCE]
     proc = start(cmd, "spin", log_file)
     cleanup.append(lambda: shutil.rmtree(run, ignore_errors=True))
     return proc
@@ -290,11 +289,12 @@ class GatewayHandler(http.server.BaseHTTPRequestHandler):
 
 
 WASMTIME_FLAGS = ["-Wcomponent-model-async"]
-# Spin sends up to 16 concurrent requests into one WASIp3 instance by default; an instance runs on
-# one thread, so CPU-bound requests (argon2, RS256) sharing it queue behind each other instead of
-# running on the other cores (`scripts/bench perf`: login at 2 connections 25.6 req/s, no faster
-# than at 1). Sequential reuse (128 requests) keeps what an instance holds.
-SPIN_UP_FLAGS = ["--max-instance-concurrent-reuse-count", "1"]
+# One request at a time per instance, for both runners: an instance runs on one thread, so
+# CPU-bound requests (argon2, RS256) sharing it would queue behind each other instead of running on
+# the other cores (and time out their DynamoDB calls). Spin's default for WASIp3 is 16 at once
+# (`scripts/bench perf`: login at 2 connections 25.6 req/s, no faster than at 1). Instances are
+# still reused one request after another, keeping what they hold.
+ONE_REQUEST_PER_INSTANCE = ["--max-instance-concurrent-reuse-count", "1"]
 
 
 def precompiled(wasmtime: Path, source: Path) -> Path:
@@ -321,11 +321,8 @@ def start_components(manifest: dict, env: dict[str, str], log_file) -> dict[str,
             raise SystemExit(f"{source} is missing: run scripts/build")
         port = free_port()
         merged = {**comp.get("environment", {}), **env}
-        # One request at a time per instance: argon2 is CPU-bound, and requests sharing an
-        # instance would wait on each other's hashing (and time out their DynamoDB calls).
-        # Instances are reused sequentially and run in parallel across cores.
         cmd = [str(wasmtime), "serve", "-Scli", "-Sp3", *WASMTIME_FLAGS, "--allow-precompiled",
-               "--max-instance-concurrent-reuse-count", "1", "--addr", f"127.0.0.1:{port}"]
+               *ONE_REQUEST_PER_INSTANCE, "--addr", f"127.0.0.1:{port}"]
         # `--env NAME` hands the component NAME from wasmtime's own environment: no value (the
         # signing key, credentials) is put on a command line.
         for k in merged:
