@@ -22,7 +22,7 @@ struct Functions {
     /// Template function name → emulator base URL.
     urls: BTreeMap<String, String>,
     log_file: std::path::PathBuf,
-    _child: Child,
+    child: Child,
     _stack: TestApp,
 }
 
@@ -157,7 +157,7 @@ fn start() -> Option<Functions> {
                 }
             }
             assert!(urls.len() >= 4, "lambda-local did not start the functions: see {}", log_file.display());
-            Some(Functions { urls, log_file, _child: child, _stack: app })
+            Some(Functions { urls, log_file, child, _stack: app })
         }
     }
 }
@@ -489,7 +489,7 @@ fn a_function_whose_sandbox_ended_is_replaced_and_answers_again() {
             Command::new("pgrep").args(["-P", &parent.to_string(), "-f", "lambda-local _enter"]).output();
         String::from_utf8_lossy(&out.unwrap().stdout).split_whitespace().map(str::to_owned).collect()
     };
-    let before = pgrep(f._child.id());
+    let before = pgrep(f.child.id());
     assert!(before.len() >= 4, "the sandboxes of {:?}: {before:?}", f.urls.keys());
     for pid in &before {
         assert!(Command::new("kill").args(["-TERM", pid]).status().unwrap().success());
@@ -501,10 +501,10 @@ fn a_function_whose_sandbox_ended_is_replaced_and_answers_again() {
     }
     // The last replacements may still be starting.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut after = pgrep(f._child.id());
+    let mut after = pgrep(f.child.id());
     while after.len() < before.len() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        after = pgrep(f._child.id());
+        after = pgrep(f.child.id());
     }
     assert!(
         after.iter().all(|p| !before.contains(p)) && after.len() == before.len(),

@@ -335,11 +335,7 @@ impl Config {
         })
     }
 
-    pub fn from_env() -> Result<Config, String> {
-        Config::from_env_for::<true>()
-    }
-
-    /// [`Config::from_env`] as [`Config::from_vars_for`] reads it.
+    /// [`Config::from_vars_for`] on the process environment.
     pub fn from_env_for<const SIGNS: bool>() -> Result<Config, String> {
         Config::from_vars_for::<SIGNS>(|name| std::env::var(name).ok())
     }

@@ -190,9 +190,11 @@ pub async fn serve_chat(request: Request) -> http::Response<BoxBody> {
 /// event-stream reader behind it, is not in the others' wasm: the future `serve_inner` awaits is
 /// part of its state machine, whose resume code stays reachable whatever the condition that
 /// starts it (with a constant, register and login carried the ~26 KiB of the chat stream).
+///
+/// Only chat streams, and chat signs nothing: the stream serves with a verify-only configuration.
 trait Streaming {
     const MAY_STREAM: bool;
-    fn stream<const SIGNS: bool>(
+    fn stream(
         component: &'static str,
         permissions: &'static [Access],
         request: &ApiRequest,
@@ -205,7 +207,7 @@ struct NoStreaming;
 
 impl Streaming for NoStreaming {
     const MAY_STREAM: bool = false;
-    fn stream<const SIGNS: bool>(
+    fn stream(
         _: &'static str,
         _: &'static [Access],
         _: &ApiRequest,
@@ -220,14 +222,14 @@ struct Sse;
 
 impl Streaming for Sse {
     const MAY_STREAM: bool = true;
-    fn stream<const SIGNS: bool>(
+    fn stream(
         component: &'static str,
         permissions: &'static [Access],
         request: &ApiRequest,
         request_id: String,
         started: Instant,
     ) -> impl std::future::Future<Output = Result<http::Response<BoxBody>, ApiResponse>> {
-        stream::<SIGNS>(component, permissions, request, request_id, started)
+        stream(component, permissions, request, request_id, started)
     }
 }
 
@@ -261,7 +263,7 @@ where
     let response = match api_request {
         Err(response) => response,
         Ok(request) if S::MAY_STREAM && app_core::chat::wants_stream(&request) => {
-            match S::stream::<SIGNS>(component, permissions, &request, request_id.clone(), started).await {
+            match S::stream(component, permissions, &request, request_id.clone(), started).await {
                 Ok(streaming) => return streaming,
                 Err(response) => response,
             }
@@ -320,14 +322,14 @@ where
 /// Starts a streamed chat answer: errors before the model's first byte are plain JSON errors
 /// (returned as `Err`); after that, events flow from a spawned task and one log line is written
 /// when the stream ends.
-async fn stream<const SIGNS: bool>(
+async fn stream(
     component: &'static str,
     permissions: &'static [Access],
     request: &ApiRequest,
     request_id: String,
     started: Instant,
 ) -> Result<http::Response<BoxBody>, ApiResponse> {
-    let services = services::<SIGNS>(component, permissions)?;
+    let services = services::<false>(component, permissions)?;
     let origins = &services.config.cors_allowed_origins;
     let chat = app_core::chat::start_stream(services, request).await.map_err(|e| {
         let mut response = e.into_response();
