@@ -277,6 +277,10 @@ pub enum ApiError {
     DependencyUnavailable(String),
     #[error("the service is not configured: {0}")]
     Misconfigured(String),
+    /// A fault of ours (a request that could not be built, a hash that could not be computed).
+    /// The field is the internal cause: logged, never sent to the client.
+    #[error("internal error")]
+    Internal(String),
     /// The field is the internal cause: logged, never sent to the client.
     #[error("mail cannot be sent right now; try again later")]
     MailUnavailable(String),
@@ -314,6 +318,7 @@ impl ApiError {
             ApiError::ModelUnavailable(_) => 503,
             ApiError::ModelTimeout => 504,
             ApiError::DependencyUnavailable(_) | ApiError::Misconfigured(_) => 503,
+            ApiError::Internal(_) => 500,
             ApiError::MailUnavailable(_) => 503,
             ApiError::EmailNotVerified => 403,
             ApiError::InvalidEmailToken => 400,
@@ -344,6 +349,7 @@ impl ApiError {
             ApiError::ModelUnavailable(_) => "model_unavailable",
             ApiError::ModelTimeout => "model_timeout",
             ApiError::DependencyUnavailable(_) => "dependency_unavailable",
+            ApiError::Internal(_) => "internal_error",
             ApiError::Misconfigured(_) => "misconfigured",
             ApiError::MailUnavailable(_) => "mail_unavailable",
             ApiError::EmailNotVerified => "email_not_verified",
@@ -361,6 +367,7 @@ impl ApiError {
         let mut response = ApiResponse::json(self.status(), &body);
         response.error_code = Some(self.code());
         if let ApiError::DependencyUnavailable(detail)
+        | ApiError::Internal(detail)
         | ApiError::Misconfigured(detail)
         | ApiError::ModelFailed(detail)
         | ApiError::ModelUnavailable(detail)
@@ -380,11 +387,17 @@ impl ApiError {
     }
 }
 
-/// Failures inside a use case that are not the caller's fault: logged in full, answered with
-/// a 503 that says nothing about internals.
-impl From<anyhow::Error> for ApiError {
-    fn from(e: anyhow::Error) -> ApiError {
-        ApiError::DependencyUnavailable(format!("{e:#}"))
+/// A request to AWS that could not be built or signed: our fault, answered 500 `internal_error`.
+impl From<crate::aws::RequestError> for ApiError {
+    fn from(e: crate::aws::RequestError) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// A password that could not be hashed (argon2 refused its input or parameters): our fault.
+impl From<password_hash::Error> for ApiError {
+    fn from(e: password_hash::Error) -> ApiError {
+        ApiError::Internal(format!("argon2 hashing failed: {e}"))
     }
 }
 
@@ -517,5 +530,16 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["error"]["code"], "method_not_allowed");
         assert!(v["error"]["message"].as_str().unwrap().contains("POST"));
+    }
+
+    #[test]
+    fn internal_faults_are_500_with_the_cause_logged_not_returned() {
+        let cause = "building the request failed: invalid header value";
+        let r = ApiError::from(crate::aws::RequestError(cause.into())).into_response();
+        assert_eq!(r.status, 500);
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["error"]["code"], "internal_error");
+        assert!(!String::from_utf8_lossy(&r.body).contains("header"));
+        assert!(r.log_detail.unwrap().contains(cause));
     }
 }

@@ -38,8 +38,8 @@ pub enum StoreError {
     Transport(#[from] TransportError),
     #[error(transparent)]
     Dynamo(#[from] DynamoError),
-    #[error("building the request failed: {0}")]
-    Build(String),
+    #[error(transparent)]
+    Build(#[from] crate::aws::RequestError),
     #[error("undeclared DynamoDB access: {0} (see app_core::permissions)")]
     Undeclared(String),
 }
@@ -58,9 +58,16 @@ impl StoreError {
     }
 }
 
+/// DynamoDB failing or out of reach is a 503; a request we could not build, or an access the
+/// permissions do not declare, is our fault: a 500.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::DependencyUnavailable(e.to_string())
+        match e {
+            StoreError::Transport(_) | StoreError::Dynamo(_) => {
+                ApiError::DependencyUnavailable(e.to_string())
+            }
+            StoreError::Build(_) | StoreError::Undeclared(_) => ApiError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -86,11 +93,7 @@ impl<T: Transport> Services<'_, T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outgoing = self
-                .config
-                .dynamodb
-                .request(operation, body, now)
-                .map_err(|e| StoreError::Build(e.to_string()))?;
+            let outgoing = self.config.dynamodb.request(operation, body, now).map_err(StoreError::Build)?;
             let response = self.transport.send(outgoing, self.config.dynamodb_timeout).await?;
             let status = response.status().as_u16();
             if (200..300).contains(&status) {

@@ -98,8 +98,12 @@ fn undeclared_calls_are_refused_before_sending() {
         &serde_json::json!({"TableName": "users"}),
         SystemTime::now(),
     ));
-    assert!(result.unwrap_err().to_string().contains("undeclared"));
+    let error = result.unwrap_err();
+    assert!(error.to_string().contains("undeclared"));
     assert_eq!(transport.calls.into_inner(), 0);
+    // Our fault, not DynamoDB's: 500 internal_error, not 503.
+    let api = app_core::ApiError::from(error);
+    assert_eq!((api.status(), api.code()), (500, "internal_error"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! DynamoDB JSON protocol (`X-Amz-Target: DynamoDB_20120810.<Operation>`): request builders and
 //! response parsers, all pure.
 
-use crate::aws::{sign, Credentials};
+use crate::aws::{sign, Credentials, RequestError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::SystemTime;
@@ -21,13 +21,14 @@ impl DynamoDb {
         operation: &str,
         body: &Value,
         now: SystemTime,
-    ) -> anyhow::Result<http::Request<Vec<u8>>> {
-        let bytes = serde_json::to_vec(body)?;
+    ) -> Result<http::Request<Vec<u8>>, RequestError> {
+        let bytes = serde_json::to_vec(body).map_err(RequestError::new)?;
         let mut request = http::Request::post(format!("{}/", self.endpoint.trim_end_matches('/')))
             .header("content-type", "application/x-amz-json-1.0")
             .header("x-amz-target", format!("DynamoDB_20120810.{operation}"))
             .header("content-length", bytes.len())
-            .body(bytes)?;
+            .body(bytes)
+            .map_err(RequestError::new)?;
         sign(&mut request, &self.credentials, &self.region, "dynamodb", now)?;
         Ok(request)
     }

@@ -1,7 +1,7 @@
 //! SageMaker Runtime: `InvokeEndpoint` and `InvokeEndpointWithResponseStream` requests, the two
 //! payload formats of LLM containers, replies, errors, and the event-stream decoder. All pure.
 
-use crate::aws::{sign, Credentials};
+use crate::aws::{sign, Credentials, RequestError};
 use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
 use aws_smithy_types::event_stream::Message;
 use serde_json::{json, Value};
@@ -24,8 +24,8 @@ impl SageMakerRuntime {
         payload: &Value,
         stream: bool,
         now: SystemTime,
-    ) -> anyhow::Result<http::Request<Vec<u8>>> {
-        let body = serde_json::to_vec(payload)?;
+    ) -> Result<http::Request<Vec<u8>>, RequestError> {
+        let body = serde_json::to_vec(payload).map_err(RequestError::new)?;
         let operation = if stream { "invocations-response-stream" } else { "invocations" };
         let url =
             format!("{}/endpoints/{}/{operation}", self.base_url.trim_end_matches('/'), self.endpoint_name);
@@ -34,7 +34,8 @@ impl SageMakerRuntime {
             .header("content-type", "application/json")
             .header(accept, if stream { "text/event-stream" } else { "application/json" })
             .header("content-length", body.len())
-            .body(body)?;
+            .body(body)
+            .map_err(RequestError::new)?;
         sign(&mut request, &self.credentials, &self.region, "sagemaker", now)?;
         Ok(request)
     }

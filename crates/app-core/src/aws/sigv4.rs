@@ -1,3 +1,4 @@
+use super::RequestError;
 use aws_sigv4::http_request::{sign as sigv4_sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
 use std::fmt;
@@ -30,7 +31,7 @@ pub fn sign(
     region: &str,
     service: &str,
     time: SystemTime,
-) -> anyhow::Result<()> {
+) -> Result<(), RequestError> {
     let identity = aws_credential_types::Credentials::new(
         credentials.access_key_id.clone(),
         credentials.secret_access_key.clone(),
@@ -45,21 +46,23 @@ pub fn sign(
         .name(service)
         .time(time)
         .settings(SigningSettings::default())
-        .build()?
+        .build()
+        .map_err(RequestError::new)?
         .into();
     let uri = request.uri().to_string();
     let headers = request
         .headers()
         .iter()
-        .map(|(k, v)| Ok((k.as_str(), v.to_str()?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|(k, v)| Ok((k.as_str(), v.to_str().map_err(RequestError::new)?)))
+        .collect::<Result<Vec<_>, RequestError>>()?;
     let signable = SignableRequest::new(
         request.method().as_str(),
         &uri,
         headers.into_iter(),
         SignableBody::Bytes(request.body()),
-    )?;
-    let (instructions, _signature) = sigv4_sign(signable, &params)?.into_parts();
+    )
+    .map_err(RequestError::new)?;
+    let (instructions, _signature) = sigv4_sign(signable, &params).map_err(RequestError::new)?.into_parts();
     instructions.apply_to_request_http1x(request);
     Ok(())
 }

@@ -131,12 +131,9 @@ impl PasswordHasher {
         }
     }
 
-    pub fn hash(&self, password: &Password) -> anyhow::Result<PasswordHash> {
+    pub fn hash(&self, password: &Password) -> Result<PasswordHash, password_hash::Error> {
         let salt = SaltString::generate(&mut OsRng);
-        let phc = self
-            .argon2
-            .hash_password(password.expose(), &salt)
-            .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
+        let phc = self.argon2.hash_password(password.expose(), &salt)?;
         Ok(PasswordHash(phc.to_string()))
     }
 
