@@ -1,5 +1,6 @@
 //! Domain types that can only be built by parsing.
 
+mod common_set;
 mod conversation_id;
 mod email;
 mod password;
