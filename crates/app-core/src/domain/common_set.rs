@@ -7,23 +7,23 @@
 //! Layout: P (one byte), n (u32, little-endian), then the codes, most significant bit first.
 
 /// Bits of each code's remainder: a false positive is one in 2^P.
-pub const P: u32 = 20;
+const P: u32 = 20;
 
 /// 64-bit FNV-1a: no key needed (the list is public) and the same in build.rs and in wasm.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// The set's value for `word`, given `n` entries.
-pub fn slot(word: &[u8], n: u32) -> u64 {
-    fnv1a(word) % (u64::from(n) << P)
+/// The set's value for `word`: its hash reduced to [0, n·2^p).
+fn slot(word: &[u8], n: u32, p: u32) -> u64 {
+    fnv1a(word) % (u64::from(n) << p)
 }
 
 /// Encodes `words` (the set's layout above).
 #[allow(dead_code)] // build.rs only
 pub fn encode<'a>(words: impl ExactSizeIterator<Item = &'a str>) -> Vec<u8> {
     let n = u32::try_from(words.len()).expect("fewer than 2^32 entries");
-    let mut slots: Vec<u64> = words.map(|w| slot(w.as_bytes(), n)).collect();
+    let mut slots: Vec<u64> = words.map(|w| slot(w.as_bytes(), n, P)).collect();
     slots.sort_unstable(); // two entries on one slot: a gap of 0
     let mut out = vec![P as u8];
     out.extend_from_slice(&n.to_le_bytes());
@@ -60,8 +60,13 @@ impl<'a> Set<'a> {
 
     /// Whether `word` is in the set (or collides with an entry: one in 2^P).
     pub fn contains(&self, word: &[u8]) -> bool {
-        let target = fnv1a(word) % (u64::from(self.n) << self.p);
+        let target = self.slot(word);
         self.slots().find(|&s| s >= target) == Some(target)
+    }
+
+    /// Where `word` falls in the set.
+    pub fn slot(&self, word: &[u8]) -> u64 {
+        slot(word, self.n, self.p)
     }
 
     /// The entries' slots, in order.

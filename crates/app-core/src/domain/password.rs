@@ -163,8 +163,7 @@ mod tests {
         let set = super::super::common_set::Set::new(COMMON_PASSWORDS);
         let slots: Vec<u64> = set.slots().collect();
         assert!(slots.windows(2).all(|w| w[0] <= w[1]));
-        let n = words.len() as u32;
-        let slot = |w: &str| super::super::common_set::slot(w.as_bytes(), n);
+        let slot = |w: &str| set.slot(w.as_bytes());
         assert!(words.iter().all(|w| slots.binary_search(&slot(w)).is_ok()));
         let mut others: Vec<String> = words
             .iter()
