@@ -78,89 +78,38 @@ impl Block {
     #[inline(always)]
     pub(crate) fn compress(rhs: &Self, lhs: &Self) -> Self {
         let r = *rhs ^ lhs;
+
+        // Apply permutations rowwise
         let mut q = r;
-        permute_rows_and_columns(&mut q.0);
+        for chunk in q.0.chunks_exact_mut(16) {
+            #[rustfmt::skip]
+            permute!(
+                chunk[0], chunk[1], chunk[2], chunk[3],
+                chunk[4], chunk[5], chunk[6], chunk[7],
+                chunk[8], chunk[9], chunk[10], chunk[11],
+                chunk[12], chunk[13], chunk[14], chunk[15],
+            );
+        }
+
+        // Apply permutations columnwise
+        for i in 0..8 {
+            let b = i * 2;
+
+            #[rustfmt::skip]
+            permute!(
+                q.0[b], q.0[b + 1],
+                q.0[b + 16], q.0[b + 17],
+                q.0[b + 32], q.0[b + 33],
+                q.0[b + 48], q.0[b + 49],
+                q.0[b + 64], q.0[b + 65],
+                q.0[b + 80], q.0[b + 81],
+                q.0[b + 96], q.0[b + 97],
+                q.0[b + 112], q.0[b + 113],
+            );
+        }
+
         q ^= &r;
         q
-    }
-
-    /// Patched for wasm32 (see ../README.patch.md): `*dst = compress(prev, reference)`, or `^=`
-    /// it when `xor`, without the by-value version's four 1 KiB block copies (each a
-    /// `memory.copy` call in wasm): R = prev ⊕ ref goes straight into `dst` as it is read, Q = P(R)
-    /// is permuted in `q` (scratch, the caller's), then `dst` takes Q. Not inlined, so every
-    /// block, `q` included, is reached through a pointer argument: a size-optimised wasm build
-    /// then folds the constant word offsets into its loads and stores instead of computing (and
-    /// keeping live) an address per word, as it does for a block on the shadow stack.
-    #[cfg(target_arch = "wasm32")]
-    #[inline(never)]
-    pub(crate) fn compress_into(
-        prev: &Self,
-        reference: &Self,
-        dst: &mut Self,
-        q: &mut Self,
-        xor: bool,
-    ) {
-        let sources = prev.0.chunks_exact(16).zip(reference.0.chunks_exact(16));
-        for ((d, q), (p, f)) in dst
-            .0
-            .chunks_exact_mut(16)
-            .zip(q.0.chunks_exact_mut(16))
-            .zip(sources)
-        {
-            #[rustfmt::skip]
-            macro_rules! r {
-                ($($j:literal)*) => {$(
-                    let w = p[$j] ^ f[$j];
-                    q[$j] = w;
-                    if xor { d[$j] ^= w } else { d[$j] = w }
-                )*};
-            }
-            r!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-        }
-        permute_rows_and_columns(&mut q.0);
-        for (d, s) in dst.0.chunks_exact_mut(16).zip(q.0.chunks_exact(16)) {
-            #[rustfmt::skip]
-            macro_rules! x {
-                ($($j:literal)*) => {$( d[$j] ^= s[$j]; )*};
-            }
-            x!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-        }
-    }
-}
-
-/// Blake2b's round function over the rows of a block, then over its columns.
-#[inline(always)]
-fn permute_rows_and_columns(q: &mut [u64; Block::SIZE / 8]) {
-    // Apply permutations rowwise
-    for chunk in q.chunks_exact_mut(16) {
-        #[rustfmt::skip]
-        permute!(
-            chunk[0], chunk[1], chunk[2], chunk[3],
-            chunk[4], chunk[5], chunk[6], chunk[7],
-            chunk[8], chunk[9], chunk[10], chunk[11],
-            chunk[12], chunk[13], chunk[14], chunk[15],
-        );
-    }
-
-    // Apply permutations columnwise
-    for i in 0..8 {
-        let b = i * 2;
-        // Patched for wasm32: the column as a window of fixed length, so each word is at a
-        // constant offset from it (see compress_into); natively upstream's indexing.
-        #[cfg(target_arch = "wasm32")]
-        let (q, b): (&mut [u64; 114], usize) = ((&mut q[b..b + 114]).try_into().unwrap(), 0);
-
-        #[rustfmt::skip]
-        permute!(
-            q[b], q[b + 1],
-            q[b + 16], q[b + 17],
-            q[b + 32], q[b + 33],
-            q[b + 48], q[b + 49],
-            q[b + 64], q[b + 65],
-            q[b + 80], q[b + 81],
-            q[b + 96], q[b + 97],
-            q[b + 112], q[b + 113],
-        );
     }
 }
 

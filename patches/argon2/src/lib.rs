@@ -295,9 +295,6 @@ impl<'key> Argon2<'key> {
             .ok_or(Error::MemoryTooLittle)?;
 
         let segment_length = self.params.segment_length();
-        // Patched (../README.patch.md): the one block compress_into permutes in.
-        #[cfg(target_arch = "wasm32")]
-        let mut scratch = Block::new();
         let iterations = self.params.t_cost() as usize;
         let lane_length = self.params.lane_length();
         let lanes = self.params.lanes();
@@ -440,39 +437,14 @@ impl<'key> Argon2<'key> {
                         let ref_index = ref_lane * lane_length + lane_index;
 
                         // Calculate new block
-                        #[cfg(not(target_arch = "wasm32"))]
-                        {
-                            let result = self
-                                .compress(&memory_blocks[prev_index], &memory_blocks[ref_index]);
+                        let result =
+                            self.compress(&memory_blocks[prev_index], &memory_blocks[ref_index]);
 
-                            if self.version == Version::V0x10 || pass == 0 {
-                                memory_blocks[cur_index] = result;
-                            } else {
-                                memory_blocks[cur_index] ^= &result;
-                            };
-                        }
-                        // Patched (../README.patch.md): in place, without block copies.
-                        #[cfg(target_arch = "wasm32")]
-                        {
-                            let (before, rest) = memory_blocks.split_at_mut(cur_index);
-                            let (dst, after) = rest.split_first_mut().expect("cur_index in range");
-                            // Never the current block itself (the reference set excludes it).
-                            let other = |i: usize| {
-                                if i < cur_index {
-                                    &before[i]
-                                } else {
-                                    &after[i - cur_index - 1]
-                                }
-                            };
-                            let xor = !(self.version == Version::V0x10 || pass == 0);
-                            Block::compress_into(
-                                other(prev_index),
-                                other(ref_index),
-                                dst,
-                                &mut scratch,
-                                xor,
-                            );
-                        }
+                        if self.version == Version::V0x10 || pass == 0 {
+                            memory_blocks[cur_index] = result;
+                        } else {
+                            memory_blocks[cur_index] ^= &result;
+                        };
 
                         prev_index = cur_index;
                         cur_index += 1;
