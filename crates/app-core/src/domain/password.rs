@@ -1,5 +1,6 @@
-use argon2::password_hash::{rand_core::OsRng, PasswordHash as PhcString, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::password_hash::{rand_core::OsRng, Output, PasswordHash as PhcString, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHasher as _, Version};
+use std::cell::RefCell;
 use std::fmt;
 
 /// A candidate password. Its text never appears in `Debug` output; only [`Password::parse`]
@@ -127,11 +128,45 @@ impl PasswordHasher {
     pub fn verify(&self, password: &Password, stored: Option<&PasswordHash>) -> bool {
         let target = stored.unwrap_or(&self.dummy);
         let matched = match PhcString::new(target.as_str()) {
-            Ok(phc) => self.argon2.verify_password(password.expose(), &phc).is_ok(),
+            Ok(phc) => matches(password.expose(), &phc),
             Err(_) => false,
         };
         matched && stored.is_some()
     }
+}
+
+thread_local! {
+    /// The blocks a verification works in (19 MiB), kept from one to the next: allocated and
+    /// zeroed once per instance instead of on every login. A wasm instance's memory never
+    /// shrinks, so keeping them costs no memory; they hold what the freed blocks would.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `PasswordVerifier::verify_password` as password-hash does it (the stored string's algorithm,
+/// version, parameters and salt; a constant-time comparison of the outputs), hashing into the
+/// kept blocks (`Argon2::hash_password_into_with_memory`).
+fn matches(password: &[u8], phc: &PhcString) -> bool {
+    let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else { return false };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(phc.algorithm),
+        phc.version.map(Version::try_from).transpose().map(Option::unwrap_or_default),
+        Params::try_from(phc),
+    ) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = &mut out[..expected.len()];
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let hashed = BLOCKS.with_borrow_mut(|kept| {
+        if kept.len() < blocks {
+            kept.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut kept[..blocks])
+    });
+    hashed.is_ok() && Output::new(out).is_ok_and(|computed| computed == expected)
 }
 
 #[cfg(test)]
@@ -210,6 +245,43 @@ mod tests {
         assert!(!hasher.verify(&wrong, Some(&h)));
         // The dummy path never succeeds.
         assert!(!hasher.verify(&p, None));
+    }
+
+    #[test]
+    fn the_kept_blocks_verifier_agrees_with_the_librarys() {
+        use argon2::password_hash::PasswordVerifier as _;
+        // Stored strings of other variants, versions, parameters and lengths (a larger memory
+        // after a smaller one and back), right and wrong passwords, a tampered hash and salt:
+        // `matches` answers as argon2's own `verify_password` does.
+        let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+        let mut cases = vec![];
+        for (alg, version, m, t, p, len) in [
+            (Algorithm::Argon2id, Version::V0x13, 64, 1, 1, 32),
+            (Algorithm::Argon2id, Version::V0x13, 19_456, 2, 1, 32),
+            (Algorithm::Argon2i, Version::V0x10, 32, 3, 2, 16),
+            (Algorithm::Argon2d, Version::V0x13, 256, 2, 4, 64),
+        ] {
+            let argon2 = Argon2::new(alg, version, Params::new(m, t, p, Some(len)).unwrap());
+            let phc = argon2.hash_password(b"right password", &salt).unwrap().to_string();
+            cases.push(phc.clone());
+            let hash_start = phc.rfind('$').unwrap() + 1;
+            let flip = |s: &str, at: usize| {
+                let mut b = s.as_bytes().to_vec();
+                b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+                String::from_utf8(b).unwrap()
+            };
+            cases.push(flip(&phc, hash_start)); // the hash
+            cases.push(flip(&phc, hash_start - 2)); // the salt
+        }
+        for phc in &cases {
+            let phc = PhcString::new(phc).unwrap();
+            for password in [&b"right password"[..], b"wrong password"] {
+                let theirs = Argon2::default().verify_password(password, &phc).is_ok();
+                assert_eq!(matches(password, &phc), theirs, "{phc} {password:?}");
+            }
+        }
+        assert!(matches(b"right password", &PhcString::new(&cases[0]).unwrap()));
+        assert_eq!(BLOCKS.with_borrow(Vec::len), 19_456); // kept at the largest size used
     }
 
     #[test]
