@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use core::ops::Shl;
 use num_traits::One;
 
+use crate::algorithms::sub2;
 use crate::big_digit::{self, BigDigit, DoubleBigDigit};
 use crate::biguint::BigUint;
 
@@ -49,9 +50,7 @@ fn montgomery(
 ) {
     let n = m.len();
     let (x, y, z, t) = (&x[..n], &y[..n], &mut z[..n], &mut t[..n + 1]);
-    for w in t.iter_mut() {
-        *w = 0;
-    }
+    t.fill(0);
     for &yi in y {
         let s = mac(t[0], x[0], yi, 0);
         let u = (s as BigDigit).wrapping_mul(k);
@@ -91,22 +90,10 @@ fn montgomery(
         t[n] = (s >> W) as BigDigit;
     }
     if t[n] != 0 {
-        // t ≥ R > m: t − m < R (the borrow out of the top word cancels t[n]).
-        sub_into(z, &t[..n], m);
-    } else {
-        z.copy_from_slice(&t[..n]);
+        // t ≥ R > m: t − m < R (the borrow clears t[n]).
+        sub2(t, m);
     }
-}
-
-/// z = x − y over equal lengths; the borrow out is dropped.
-fn sub_into(z: &mut [BigDigit], x: &[BigDigit], y: &[BigDigit]) {
-    let mut borrow = false;
-    for ((zi, &xi), &yi) in z.iter_mut().zip(x).zip(y) {
-        let (d, b1) = xi.overflowing_sub(yi);
-        let (d, b2) = d.overflowing_sub(borrow as BigDigit);
-        *zi = d;
-        borrow = b1 | b2;
-    }
+    z.copy_from_slice(&t[..n]);
 }
 
 fn bit(y: &BigUint, i: usize) -> usize {
@@ -122,10 +109,13 @@ pub fn monty_modpow(x: &BigUint, y: &BigUint, m: &BigUint) -> BigUint {
     let md = &m.data[..];
 
     // x with the length of m (it may be ≥ m as long as it fits: the multiplication allows it).
-    let mut x = x.clone();
-    if x.data.len() > n {
-        x %= m;
-    }
+    let reduced;
+    let x = if x.data.len() > n {
+        reduced = x % m;
+        &reduced
+    } else {
+        x
+    };
     let mut xd = vec![0; n];
     xd[..x.data.len()].copy_from_slice(&x.data);
 
