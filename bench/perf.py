@@ -15,6 +15,9 @@ from pathlib import Path
 
 from bench import ROOT, address, post, start_stack
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from devstack import ONE_REQUEST_PER_INSTANCE, WASMTIME_FLAGS, precompiled  # noqa: E402
+
 TOOLS = ROOT / ".tools"
 PEER_PY = TOOLS / "bench-venv" / "bin" / "python"
 
@@ -83,8 +86,6 @@ def hey(url, connections, seconds, body=None):
 
 def wasmtime_cmd(wasm, port, env):
     """`wasmtime serve` as the local runner starts it (precompiled component)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from devstack import ONE_REQUEST_PER_INSTANCE, WASMTIME_FLAGS, precompiled
     cmd = [str(TOOLS / "wasmtime"), "serve", "-Scli", "-Sp3", *WASMTIME_FLAGS, "--allow-precompiled",
            *ONE_REQUEST_PER_INSTANCE, "--addr", f"127.0.0.1:{port}"]
     for k, v in env.items():
@@ -95,8 +96,6 @@ def wasmtime_cmd(wasm, port, env):
 def compile_seconds(wasm: Path, runs: int = 7) -> float:
     """Median wall time of `wasmtime compile` (the flags the local runner uses) of one component:
     what a cold start without a precompiled image or cache pays."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from devstack import WASMTIME_FLAGS
     times = []
     with tempfile.TemporaryDirectory() as d:
         for _ in range(runs):
