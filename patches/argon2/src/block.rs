@@ -77,6 +77,18 @@ impl Block {
     /// `Argon2::compress`.
     #[inline(always)]
     pub(crate) fn compress(rhs: &Self, lhs: &Self) -> Self {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return crate::simd128::compress(rhs, lhs);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        Self::compress_words(rhs, lhs)
+    }
+
+    #[cfg_attr(
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        allow(dead_code)
+    )]
+    #[inline(always)]
+    fn compress_words(rhs: &Self, lhs: &Self) -> Self {
         let r = *rhs ^ lhs;
 
         // Apply permutations rowwise

@@ -96,6 +96,8 @@ mod blake2b_long;
 mod block;
 mod error;
 mod params;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128;
 mod version;
 
 pub use crate::{
@@ -437,14 +439,37 @@ impl<'key> Argon2<'key> {
                         let ref_index = ref_lane * lane_length + lane_index;
 
                         // Calculate new block
-                        let result =
-                            self.compress(&memory_blocks[prev_index], &memory_blocks[ref_index]);
+                        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                        {
+                            // Patched (../README.patch.md): written in place, as the reference
+                            // implementation's `fill_block`.
+                            let with_xor = !(self.version == Version::V0x10 || pass == 0);
+                            let len = memory_blocks.len();
+                            assert!(prev_index < len && ref_index < len && cur_index < len);
+                            assert!(cur_index != prev_index && cur_index != ref_index);
+                            let base = memory_blocks.as_mut_ptr();
+                            // SAFETY: three blocks of the slice, the one written distinct from
+                            // the two read.
+                            unsafe {
+                                simd128::fill_block(
+                                    base.add(prev_index),
+                                    base.add(ref_index),
+                                    base.add(cur_index),
+                                    with_xor,
+                                )
+                            };
+                        }
+                        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                        {
+                            let result = self
+                                .compress(&memory_blocks[prev_index], &memory_blocks[ref_index]);
 
-                        if self.version == Version::V0x10 || pass == 0 {
-                            memory_blocks[cur_index] = result;
-                        } else {
-                            memory_blocks[cur_index] ^= &result;
-                        };
+                            if self.version == Version::V0x10 || pass == 0 {
+                                memory_blocks[cur_index] = result;
+                            } else {
+                                memory_blocks[cur_index] ^= &result;
+                            };
+                        }
 
                         prev_index = cur_index;
                         cur_index += 1;
