@@ -84,6 +84,30 @@ def hey(url, connections, seconds, body=None):
     return len(codes) / seconds, codes
 
 
+def listening_pid(url: str) -> int | None:
+    """The process with the listening socket of `url`'s port (from /proc: socket inodes, then fds)."""
+    port = int(url.removeprefix("http://").split("/")[0].rsplit(":", 1)[1])
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            f = line.split()
+            if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{f[9]}]")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{pid}/fd")):
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (/proc/PID/stat utime, stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wasmtime_cmd(wasm, port, env):
     """`wasmtime serve` as the local runner starts it (precompiled component)."""
     cmd = [str(TOOLS / "wasmtime"), "serve", "-Scli", "-Sp3", *WASMTIME_FLAGS, "--allow-precompiled",
@@ -198,6 +222,29 @@ def perf(rounds: int) -> list[str]:
             "that peer; the same-work peer (`bench/peer/login_peer.py --same-work`) does our login's work, the same way.",
             "",
         ]
+
+        # 1b. CPU per login by process: the server and DynamoDB Local's JVM, which share the 2 cores
+        # with it under load (the throughput below is bounded by their sum).
+        java = listening_pid(dynamodb)
+        n = max(50, rounds // 2)
+        rows += ["### CPU per login (sequential; user + system time of each process, /proc)", "",
+                 "| path | logins | server ms | DynamoDB Local (JVM) ms | sum ms |",
+                 "|---|---|---|---|---|"]
+        labels = {"spin": "ours: Spin", "direct": "ours: `wasmtime serve` login.wasm", "peer": "peer",
+                  "same": "peer, same work"}
+        for k, label in labels.items():
+            server = listening_pid(paths[k]) if k in paths else None
+            if server is None or java is None:
+                rows.append(f"| {label} | skipped: no process found listening | | | |")
+                continue
+            before = cpu_seconds(server), cpu_seconds(java)
+            for _ in range(n):
+                timed_login(paths[k], email, password)
+            used = [(cpu_seconds(p) - b) * 1000 / n for p, b in zip((server, java), before)]
+            rows.append(f"| {label} | {n} | {used[0]:.1f} | {used[1]:.1f} | {sum(used):.1f} |")
+        rows += ["", "- The server's time includes everything in its process: for ours the component (argon2, the "
+                 "RS256 signature) and the runtime's HTTP both ways; on 2 cores, 2000 / sum is a bound on logins "
+                 "per second.", ""]
 
         # 2. health vs the runtime's own hello component, both on their own wasmtime ports.
         hello_port = free_port()
