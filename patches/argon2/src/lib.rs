@@ -438,12 +438,13 @@ impl<'key> Argon2<'key> {
                         let lane_index = (start_position + relative_position) % lane_length;
                         let ref_index = ref_lane * lane_length + lane_index;
 
-                        // Calculate new block
+                        // Calculate new block: it replaces the block there, or (version 0x13
+                        // after the first pass) is XORed into it.
+                        let with_xor = !(self.version == Version::V0x10 || pass == 0);
                         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
                         {
                             // Patched (../README.patch.md): written in place, as the reference
                             // implementation's `fill_block`.
-                            let with_xor = !(self.version == Version::V0x10 || pass == 0);
                             let len = memory_blocks.len();
                             assert!(prev_index < len && ref_index < len && cur_index < len);
                             assert!(cur_index != prev_index && cur_index != ref_index);
@@ -464,10 +465,10 @@ impl<'key> Argon2<'key> {
                             let result = self
                                 .compress(&memory_blocks[prev_index], &memory_blocks[ref_index]);
 
-                            if self.version == Version::V0x10 || pass == 0 {
-                                memory_blocks[cur_index] = result;
-                            } else {
+                            if with_xor {
                                 memory_blocks[cur_index] ^= &result;
+                            } else {
+                                memory_blocks[cur_index] = result;
                             };
                         }
 

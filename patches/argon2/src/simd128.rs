@@ -6,9 +6,9 @@
 //! words. Two rows (then two columns) are permuted side by side, step by step: four independent G
 //! chains for the processor to overlap, where one P alone leaves it mostly waiting on the chain
 //! of multiply, add, xor and shuffle. The new block is written where it belongs, without a
-//! block-sized temporary returned, zeroed or copied. Each operation is picked for what wasmtime's Cranelift makes of it on x86-64:
-//! the rotations by 32, 24 and 16 are one byte shuffle each, by 63 a shift, an add and an or, the
-//! diagonal moves `palignr`s.
+//! block-sized temporary returned, zeroed or copied. Each operation is picked for what wasmtime's
+//! Cranelift makes of it on x86-64: the rotations by 32, 24 and 16 are one byte shuffle each, by
+//! 63 a shift, an add and an or, the diagonal moves `palignr`s.
 use crate::Block;
 use core::arch::wasm32::*;
 
