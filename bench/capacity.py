@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import ROOT, address, post  # noqa: E402
+from perf import PEER_PY, free_port, timed_get, wait_until  # noqa: E402
 
 CALLS: list[dict] = []
 LOCK = threading.Lock()
@@ -104,14 +105,19 @@ def capacity(rounds: int) -> list[str]:
                       "--model-deterministic", "--env", "CLIENT_IP_HOPS=2", "--env", "CHAT_HISTORY_TURNS=10")
     base = urls["api"]
     costs: dict[str, list[list[dict]]] = {}
+    # Our login and the same-work peer's (bench/peer/login_peer.py --same-work), right and wrong
+    # password: what each sends must match, or the peer's figures in bench/results/perf.md are not
+    # "the same work".
+    logins: dict[str, list[list[dict]]] = {}
+    users = []
 
-    def measure(kind: str, fn):
+    def measure(kind: str, fn, into=costs, expect=(200, 201)):
         with LOCK:
             CALLS.clear()
         status = fn()
-        assert status in (200, 201), (kind, status)
+        assert status in expect, (kind, status)
         with LOCK:
-            costs.setdefault(kind, []).append(list(CALLS))
+            into.setdefault(kind, []).append(list(CALLS))
 
     message = "Tell me about the history of the printing press in a few sentences, please."
     try:
@@ -125,6 +131,7 @@ def capacity(rounds: int) -> list[str]:
                 tokens.update(json.loads(body))
                 return status
             measure("login", login)
+            users.append((email, pw))
 
             def refresh():
                 status, _, body = post(base, "/token/refresh", {"refresh_token": tokens["refresh_token"]}, ip)
@@ -146,6 +153,22 @@ def capacity(rounds: int) -> list[str]:
             measure("chat_turn_11th", turn)
             measure("list_conversations", lambda: get(base, "/conversations", access))
             measure("get_conversation", lambda: get(base, f"/conversations/{conv['id']}", access))
+        peer_port = free_port()
+        peer = subprocess.Popen([str(PEER_PY), str(ROOT / "bench/peer/login_peer.py"), str(peer_port), endpoint,
+                                 "--same-work", str(ROOT / "tests/fixtures/token-keys/a.pem")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peer_url = f"http://127.0.0.1:{peer_port}"
+        try:
+            wait_until(lambda: timed_get(peer_url + "/health", 1))
+            for email, pw in users:
+                for who, url in (("ours", base), ("peer", peer_url)):
+                    ip = address()
+                    measure(f"{who}: login", lambda: post(url, "/login", {"email": email, "password": pw}, ip)[0],
+                            logins)
+                    measure(f"{who}: wrong password", lambda: post(url, "/login", {"email": email, "password": "no"},
+                                                                    ip)[0], logins, (401,))
+        finally:
+            peer.terminate()
     finally:
         api.terminate()
         ddb.terminate()
@@ -171,6 +194,30 @@ def capacity(rounds: int) -> list[str]:
         summary[kind] = s
         rows.append(f"| {kind} | {s['dynamodb_calls']:.0f} | {ops} | {s['rcu']:.1f} | {s['wcu']:.1f} | "
                     f"{s['request_bytes'] / 1024:.2f} | {s['response_bytes'] / 1024:.2f} |")
+    # The same-work peer against ours: the same operations on the same tables, and the same units.
+    def shape(samples):
+        calls = samples[-1]
+        return sorted(f"{c['op']} {'/'.join(sorted(c['tables']))}" for c in calls)
+
+    def units(samples):
+        return (statistics.mean(sum(c["read"] for c in x) for x in samples),
+                statistics.mean(sum(c["write"] for c in x) for x in samples))
+
+    rows += ["", "| login (ours / the same-work peer) | DynamoDB calls | operations on tables | RCU | WCU | same as ours |",
+             "|---|---|---|---|---|---|"]
+    differs = []
+    for case in ("login", "wrong password"):
+        for who in ("ours", "peer"):
+            samples = logins[f"{who}: {case}"]
+            same = shape(samples) == shape(logins[f"ours: {case}"]) and units(samples) == units(logins[f"ours: {case}"])
+            if not same:
+                differs.append(f"{case}: ours {shape(logins[f'ours: {case}'])}, peer {shape(samples)}")
+            rcu, wcu = units(samples)
+            rows.append(f"| {who}: {case} | {len(samples[-1])} | {', '.join(shape(samples))} | {rcu:.1f} | {wcu:.1f} | "
+                        f"{'yes' if same else '**no**'} |")
+    if differs:
+        raise SystemExit("bench/peer/login_peer.py --same-work no longer does our login's DynamoDB work: "
+                         + "; ".join(differs))
     out = ROOT / "docs/capacity/dynamodb-measured.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rounds": rounds, "requests": summary}, indent=2) + "\n")

@@ -216,10 +216,12 @@ def perf(rounds: int) -> list[str]:
             *([f"- Spin: {against('spin')}"] if spin_api else []),
             f"- wasmtime, direct: {against('direct')}",
             f"- argon2-cffi (C) / native Rust: {pct(hashed['peer'], 50) / pct(floor_hash, 50):.2f}×",
-            "- Not the same work: a login here also counts the attempt on two throttle counters (in the same round trip "
-            "as the user's read), then resets them and writes a session while it signs an RS256 access token (2 DynamoDB "
-            "round trips of 3 requests, tests/api/round_trips.rs); the peer does one GetItem. The targets are against "
-            "that peer; the same-work peer (`bench/peer/login_peer.py --same-work`) does our login's work, the same way.",
+            "- Not the same work: a login here also counts the attempt on the address's throttle counters (its count and "
+            "the account's, one UpdateItem, in the same round trip as the user's read), then resets the account's and takes "
+            "the address's back (one UpdateItem) and writes a session while it signs an RS256 access token (2 DynamoDB "
+            "round trips of 2 requests, tests/api/round_trips.rs); the peer does one GetItem. The targets are against "
+            "that peer; the same-work peer (`bench/peer/login_peer.py --same-work`) does our login's work, the same way "
+            "(`scripts/bench capacity` checks that it sends the same requests).",
             "",
         ]
 

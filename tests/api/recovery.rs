@@ -60,6 +60,51 @@ fn thirty_parallel_wrong_guesses_verify_at_most_block_after_and_spare_the_owner(
 }
 
 #[test]
+fn an_address_trying_thirty_accounts_at_once_is_blocked_and_its_item_keeps_only_its_failures() {
+    let app = spawn_app_with_env(&[("ADDRESS_BLOCK_AFTER", "5")]);
+    let (email, password, _) = app.signed_up_user("burst-address");
+    let attacker = random_address();
+    let login = |email: &str, password: &str| {
+        app.call("POST", "/login", None, &json!({"email": email, "password": password}), Some(&attacker))
+    };
+    // The item read below is this window's: start well inside one (15 minutes).
+    let rules = app_core::throttle::ThrottleRules::default();
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let left = rules.window_start(now()) + rules.window_seconds - now();
+    if left < 30 {
+        std::thread::sleep(std::time::Duration::from_secs(left + 1));
+    }
+    // Successes take their count back: five of them leave the address's whole allowance.
+    for _ in 0..5 {
+        assert_eq!(login(&email, &password).status, 200);
+    }
+    // Thirty unknown emails at once from the address: at most five reach a password check.
+    let emails: Vec<String> = (0..30).map(|i| unique_email(&format!("nobody-{i}"))).collect();
+    let statuses = parallel(30, |i| login(&emails[i], "some guessed password"));
+    let failed = tally(&statuses, 401);
+    assert_eq!(failed, 5, "{statuses:?}");
+    assert_eq!(failed + tally(&statuses, 429), 30, "{statuses:?}");
+    // The address's item of this window holds its failures and nothing of the refused attempts:
+    // the address's count, and one (count, last failure) pair of attributes per account that failed.
+    let key = rules.keys(&email, &attacker, now()).login_address;
+    let item = app.dynamodb("GetItem", &json!({"TableName": "throttle", "Key": {"key": {"S": key}}}))["Item"]
+        .clone();
+    let attributes = item.as_object().expect("the address's item");
+    let number = |v: &Value| v["N"].as_str().unwrap().parse::<u64>().unwrap();
+    assert_eq!(number(&item["count"]), failed as u64, "{item}");
+    let pairs: Vec<u64> = attributes
+        .iter()
+        .filter(|(name, _)| name.starts_with("pair_") && !name.ends_with("_at"))
+        .map(|(_, v)| number(v))
+        .collect();
+    assert_eq!(pairs, vec![1; failed], "{item}");
+    assert_eq!(attributes.len(), 3 + 2 * failed, "key, count, expires_at and the pairs: {item}");
+    // Blocked now, even for the right password; the owner, from elsewhere, logs in.
+    assert_eq!(login(&email, &password).status, 429);
+    assert_eq!(app.login(&email, &password).status, 200);
+}
+
+#[test]
 fn parallel_wrong_current_passwords_for_change_and_delete_are_throttled() {
     let app = spawn_app();
     let (email, password, login) = app.signed_up_user("burst-me");

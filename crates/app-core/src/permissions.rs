@@ -53,7 +53,6 @@ pub const REGISTER_SES: &[&str] = &[crate::aws::ses::Ses::ACTION];
 pub const LOGIN: &[Access] = &[
     on(Table::Users, "GetItem"),
     on(Table::Throttle, "UpdateItem"),
-    on(Table::Throttle, "DeleteItem"),
     on(Table::Sessions, "GetItem"),
     on(Table::Sessions, "PutItem"),
     on(Table::Sessions, "UpdateItem"),

@@ -2,7 +2,7 @@
 //! operations the use cases need.
 
 use crate::api::ApiError;
-use crate::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
+use crate::aws::dynamodb::{DynamoError, LoginAttempts, SessionItem, ThrottleCounters, UserItem};
 use crate::aws::ses::{Mail, MailError, Ses};
 use crate::config::Config;
 use crate::domain::PasswordHasher;
@@ -167,29 +167,22 @@ impl<T: Transport> Services<'_, T> {
     }
 
     /// Counts a password attempt for (account, address) and for the address before anything is
-    /// verified, and decides on the counts the atomic increments returned (see
-    /// [`crate::throttle`]). A refused attempt takes its counts back and is 429.
+    /// verified, with one write (see [`LoginAttempts`]), and decides on the counts it returned
+    /// (see [`crate::throttle`]). A refused attempt takes its counts back and is 429.
     pub async fn count_password_attempt(
         &self,
         keys: &WindowKeys,
         now: SystemTime,
     ) -> Result<PasswordAttempt, ApiError> {
+        let attempt = PasswordAttempt { key: keys.login_address.clone(), pair: keys.login_pair.clone() };
         let table = &self.config.throttle_table;
-        let pair_body = ThrottleCounters::attempt(table, &keys.login_pair, keys.expires_at);
-        let address_body = ThrottleCounters::attempt(table, &keys.login_address, keys.expires_at);
-        let (pair, address) = futures::join!(
-            self.dynamodb("UpdateItem", &pair_body, now),
-            self.dynamodb("UpdateItem", &address_body, now),
-        );
-        let pair = ThrottleCounters::counter_from_update(&pair?).map_err(StoreError::from)?;
-        let address = ThrottleCounters::counter_from_update(&address?).map_err(StoreError::from)?;
-        let attempt = PasswordAttempt { pair: keys.login_pair.clone(), address: keys.login_address.clone() };
+        let count = LoginAttempts::count(table, &attempt.key, &attempt.pair, keys.expires_at);
+        let counted = self.dynamodb("UpdateItem", &count, now).await?;
+        let (pair, address) =
+            LoginAttempts::counters_from_update(&counted, &attempt.pair).map_err(StoreError::from)?;
         let t = crate::tokens::unix_seconds(now);
         if let Decision::Deny { retry_after } = self.config.throttle.check_login(pair, address, t) {
-            let (a, b) =
-                futures::join!(self.take_back(&attempt.pair, now), self.take_back(&attempt.address, now));
-            a?;
-            b?;
+            self.take_back(&attempt, pair.count == 1, now).await?;
             return Err(ApiError::TooManyRequests { retry_after });
         }
         Ok(attempt)
@@ -202,33 +195,44 @@ impl<T: Transport> Services<'_, T> {
         now: SystemTime,
     ) -> Result<(), StoreError> {
         let t = crate::tokens::unix_seconds(now);
-        let body = ThrottleCounters::record_failure(&self.config.throttle_table, &attempt.pair, t);
+        let body = LoginAttempts::record_failure(&self.config.throttle_table, &attempt.key, &attempt.pair, t);
         self.dynamodb("UpdateItem", &body, now).await.map(drop)
     }
 
     /// The counted attempt had the right password: the (account, address) counter starts over and
-    /// the address's count is taken back.
+    /// the address's count is taken back, in one write.
     pub async fn password_verified(
         &self,
         attempt: &PasswordAttempt,
         now: SystemTime,
     ) -> Result<(), StoreError> {
-        let reset = ThrottleCounters::delete(&self.config.throttle_table, &attempt.pair);
-        let (a, b) =
-            futures::join!(self.dynamodb("DeleteItem", &reset, now), self.take_back(&attempt.address, now));
-        a?;
-        b
+        let reset = LoginAttempts::reset_pair(&self.config.throttle_table, &attempt.key, &attempt.pair);
+        match self.dynamodb("UpdateItem", &reset, now).await {
+            Err(e) if e.is_conditional_check_failed() => Ok(()), // the window's item is gone
+            other => other.map(drop),
+        }
     }
 
-    async fn take_back(&self, key: &str, now: SystemTime) -> Result<(), StoreError> {
-        match self
-            .dynamodb("UpdateItem", &ThrottleCounters::take_back(&self.config.throttle_table, key), now)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_conditional_check_failed() => Ok(()), // reset meanwhile
-            Err(e) => Err(e),
+    /// Takes a refused attempt back (see [`LoginAttempts::take_back`]): in the form its count
+    /// suggests, then, if concurrent attempts changed the pair meanwhile, in the other. Should
+    /// both conditions fail (the pair keeps changing, or the window's item is gone), the attempt
+    /// stays counted: the strict side.
+    async fn take_back(
+        &self,
+        attempt: &PasswordAttempt,
+        alone: bool,
+        now: SystemTime,
+    ) -> Result<(), StoreError> {
+        let table = &self.config.throttle_table;
+        for alone in [alone, !alone] {
+            let body = LoginAttempts::take_back(table, &attempt.key, &attempt.pair, alone);
+            match self.dynamodb("UpdateItem", &body, now).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_conditional_check_failed() => continue,
+                Err(e) => return Err(e),
+            }
         }
+        Ok(())
     }
 
     /// Counts one use of a per-window limit and refuses it (429) past `limit`.
@@ -296,6 +300,8 @@ impl<T: Transport> Services<'_, T> {
 
 /// A password attempt that was counted and allowed (see [`Services::count_password_attempt`]).
 pub struct PasswordAttempt {
+    /// The address's item of this window.
+    key: String,
+    /// The (account, address) pair's attribute in it.
     pair: String,
-    address: String,
 }

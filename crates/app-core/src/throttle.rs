@@ -9,12 +9,14 @@
 //! - registrations per client address: at most `registrations_per_address` per window.
 //!
 //! No counter is per account alone, so someone who only knows a user's email cannot lock that user
-//! out: their failures count against their own address.
+//! out: their failures count against their own address. The first two live in one item per address
+//! and window (the address's count beside one pair of attributes per account tried from there), so
+//! counting an attempt on both is one write, and so is a success's reset.
 //!
 //! Every rule holds under concurrency: an attempt is counted first (an atomic `ADD` whose
 //! `ReturnValues` give the count with this attempt and every concurrent one included), decided on
 //! that count, and only then is the password verified. A denied attempt takes its count back; a
-//! successful one resets the account-and-address counter. So of 30 simultaneous guesses at most
+//! successful one resets the account-and-address counter and takes the address's count back. So of 30 simultaneous guesses at most
 //! `block_after` reach the password check.
 //!
 //! Mail-sending routes have per-window limits of their own: password-reset requests per address and
@@ -65,7 +67,9 @@ pub enum Decision {
 /// The counter keys of one window. Subjects are hashed: the table holds no emails or addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowKeys {
+    /// The attribute of the (account, address) pair in the address's item (`login_address`).
     pub login_pair: String,
+    /// The item of the address's password attempts (see `aws::dynamodb::LoginAttempts`).
     pub login_address: String,
     pub register_address: String,
     pub forgot_address: String,
@@ -96,7 +100,7 @@ impl ThrottleRules {
     pub fn keys(&self, email: &str, address: &str, now: u64) -> WindowKeys {
         let w = self.window_start(now).to_string();
         WindowKeys {
-            login_pair: format!("login-pair#{w}#{}", digest(&[email, address])),
+            login_pair: format!("pair_{}", digest(&[email, address])),
             login_address: format!("login-address#{w}#{}", digest(&[address])),
             register_address: format!("register-address#{w}#{}", digest(&[address])),
             forgot_address: format!("forgot-address#{w}#{}", digest(&[address])),
@@ -191,9 +195,9 @@ mod tests {
         let b = r.keys("a@example.com", "10.0.0.1", 10_799);
         let next = r.keys("a@example.com", "10.0.0.1", 10_800);
         assert_eq!(a, b);
-        assert_ne!(a.login_pair, next.login_pair);
+        assert_ne!(a.login_address, next.login_address);
         assert_ne!(a.login_pair, r.keys("a@example.com", "10.0.0.2", 10_000).login_pair);
-        assert!(!a.login_pair.contains("example"));
+        assert!(!a.login_pair.contains("example") && !a.login_pair.contains("10.0.0.1"));
         assert!(!a.login_address.contains("10.0.0.1"));
         assert_eq!(a.expires_at, 9_900 + 1_800);
     }

@@ -2,7 +2,7 @@
 //! refuses or returns a well-formed value.
 
 use app_core::api::{ApiRequest, MAX_BODY_BYTES};
-use app_core::aws::dynamodb::{DynamoError, SessionItem, ThrottleCounters, UserItem};
+use app_core::aws::dynamodb::{DynamoError, LoginAttempts, SessionItem, ThrottleCounters, UserItem};
 use app_core::aws::sagemaker::{parse_error, parse_reply, ModelStreamDecoder, PayloadFormat};
 use app_core::conversations::{Conversations, Cursor};
 use app_core::domain::ConversationId;
@@ -95,6 +95,7 @@ proptest! {
         let _ = SessionItem::family_ids_from_query(&body);
         let _ = ThrottleCounters::count_from_update(&body);
         let _ = ThrottleCounters::from_batch_get(&body, "t", "k");
+        let _ = LoginAttempts::counters_from_update(&body, "pair_k");
         let _ = Conversations::from_get_response(&body);
         let _ = Conversations::from_list_response(&body);
         let _ = Conversations::turns_from_response(&body);

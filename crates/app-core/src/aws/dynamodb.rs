@@ -338,52 +338,6 @@ impl ThrottleCounters {
         })
     }
 
-    /// Counts an attempt before it is judged: adds one and returns the new count with the last
-    /// recorded failure (ReturnValues ALL_NEW), so concurrent attempts each see their own number.
-    pub fn attempt(table: &str, key: &str, expires_at: u64) -> Value {
-        json!({
-            "TableName": table,
-            "Key": {"key": {"S": key}},
-            "UpdateExpression": "ADD #count :one SET expires_at = :exp",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {":one": {"N": "1"}, ":exp": {"N": expires_at.to_string()}},
-            "ReturnValues": "ALL_NEW",
-        })
-    }
-
-    pub fn counter_from_update(body: &[u8]) -> Result<crate::throttle::Counter, DynamoError> {
-        let v = parse_body(body)?;
-        let a = v
-            .get("Attributes")
-            .ok_or_else(|| DynamoError::Malformed("UpdateItem returned no count".into()))?;
-        Ok(crate::throttle::Counter {
-            count: number_attr(a, "count").ok_or_else(|| DynamoError::Malformed("no count".into()))?,
-            last_at: number_attr(a, "last_at").unwrap_or(0),
-        })
-    }
-
-    /// Takes back a counted attempt (it was refused, or was not a failure).
-    pub fn take_back(table: &str, key: &str) -> Value {
-        json!({
-            "TableName": table,
-            "Key": {"key": {"S": key}},
-            "UpdateExpression": "ADD #count :minus",
-            "ConditionExpression": "attribute_exists(#count)",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
-        })
-    }
-
-    /// Records when the counted attempt failed (the slow-down waits from there).
-    pub fn record_failure(table: &str, key: &str, now: u64) -> Value {
-        json!({
-            "TableName": table,
-            "Key": {"key": {"S": key}},
-            "UpdateExpression": "SET last_at = :now",
-            "ExpressionAttributeValues": {":now": {"N": now.to_string()}},
-        })
-    }
-
     pub fn count_from_update(body: &[u8]) -> Result<u64, DynamoError> {
         let v = parse_body(body)?;
         v.get("Attributes")
@@ -411,6 +365,105 @@ impl ThrottleCounters {
 
     pub fn delete(table: &str, key: &str) -> Value {
         json!({"TableName": table, "Key": {"key": {"S": key}}})
+    }
+}
+
+/// Password attempts from one client address in one window, one item per address
+/// (`login-address#<window>#<hash(address)>`): `count` counts the address's attempts over all
+/// accounts, and for each account tried from there `pair_<hash>` counts that (account, address)
+/// pair's attempts and `pair_<hash>_at` holds its last failure. An attempt is counted on both with
+/// one write, and a success resets its pair and takes the address's count back with one more.
+///
+/// A pair's attributes are removed when its login succeeds or when its only attempt is taken back,
+/// so the item holds the pairs with failures (at most `address_block_after` before the address is
+/// blocked) and the attempts in flight: it stays far from DynamoDB's 400 KB item limit.
+pub struct LoginAttempts;
+
+impl LoginAttempts {
+    fn names(pair: &str) -> Value {
+        json!({"#count": "count", "#pair": pair, "#at": format!("{pair}_at")})
+    }
+
+    /// Counts an attempt before it is judged: adds one to the address's and the pair's counts and
+    /// returns both (ReturnValues UPDATED_NEW, so concurrent attempts each see their own numbers)
+    /// with the pair's last failure (kept as it is by `if_not_exists`, and so returned too).
+    pub fn count(table: &str, key: &str, pair: &str, expires_at: u64) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "ADD #count :one, #pair :one SET expires_at = :exp, #at = if_not_exists(#at, :zero)",
+            "ExpressionAttributeNames": Self::names(pair),
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"}, ":zero": {"N": "0"}, ":exp": {"N": expires_at.to_string()},
+            },
+            "ReturnValues": "UPDATED_NEW",
+        })
+    }
+
+    /// (the pair's counter, the address's counter) as [`LoginAttempts::count`] returned them.
+    pub fn counters_from_update(
+        body: &[u8],
+        pair: &str,
+    ) -> Result<(crate::throttle::Counter, crate::throttle::Counter), DynamoError> {
+        let v = parse_body(body)?;
+        let a = v
+            .get("Attributes")
+            .ok_or_else(|| DynamoError::Malformed("UpdateItem returned no counts".into()))?;
+        let number = |name: &str| {
+            number_attr(a, name)
+                .ok_or_else(|| DynamoError::Malformed(format!("UpdateItem returned no {name}")))
+        };
+        let pair = crate::throttle::Counter { count: number(pair)?, last_at: number(&format!("{pair}_at"))? };
+        Ok((pair, crate::throttle::Counter { count: number("count")?, last_at: 0 }))
+    }
+
+    /// Takes a refused attempt back from both counts. `alone`: the pair's count was this attempt
+    /// only, so its attributes go (provided that is still so); otherwise the pair's count goes
+    /// down by one (provided another attempt or failure is still counted on it). A refused
+    /// condition means concurrent attempts changed the pair meanwhile: try the other form.
+    pub fn take_back(table: &str, key: &str, pair: &str, alone: bool) -> Value {
+        let (update, condition, names) = if alone {
+            (
+                "REMOVE #pair, #at ADD #count :minus",
+                "attribute_exists(#count) AND (attribute_not_exists(#pair) OR #pair <= :one)",
+                Self::names(pair),
+            )
+        } else {
+            // (Only the names an expression uses: DynamoDB refuses the others.)
+            ("ADD #count :minus, #pair :minus", "#pair > :one", json!({"#count": "count", "#pair": pair}))
+        };
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":one": {"N": "1"}},
+        })
+    }
+
+    /// The attempt was a wrong password: it stays counted, and the pair's slow-down waits from now.
+    pub fn record_failure(table: &str, key: &str, pair: &str, now: u64) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "SET #at = :now",
+            "ExpressionAttributeNames": {"#at": format!("{pair}_at")},
+            "ExpressionAttributeValues": {":now": {"N": now.to_string()}},
+        })
+    }
+
+    /// The attempt had the right password: its pair starts over and the address's count is taken
+    /// back (unless the window's item is gone).
+    pub fn reset_pair(table: &str, key: &str, pair: &str) -> Value {
+        json!({
+            "TableName": table,
+            "Key": {"key": {"S": key}},
+            "UpdateExpression": "REMOVE #pair, #at ADD #count :minus",
+            "ConditionExpression": "attribute_exists(#count)",
+            "ExpressionAttributeNames": Self::names(pair),
+            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+        })
     }
 }
 
@@ -620,5 +673,50 @@ mod tests {
         let conflict = br#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionConflictException","message":"ongoing"}"#;
         assert_eq!(DynamoError::from_response(400, conflict), DynamoError::TransactionConflict);
         assert!(matches!(DynamoError::from_response(502, garbage), DynamoError::Service { status: 502, .. }));
+    }
+
+    #[test]
+    fn login_attempts_name_every_attribute_their_expressions_use_and_no_other() {
+        // DynamoDB refuses a request with a name or value its expressions do not use, and one
+        // using a name or value it does not define.
+        let placeholders = |text: &str, sigil: char| -> std::collections::BTreeSet<String> {
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == sigil))
+                .filter(|w| w.starts_with(sigil))
+                .map(str::to_owned)
+                .collect()
+        };
+        let defined = |body: &Value, field: &str| -> std::collections::BTreeSet<String> {
+            body[field].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+        };
+        let bodies = [
+            LoginAttempts::count("throttle", "k", "pair_ab", 99),
+            LoginAttempts::take_back("throttle", "k", "pair_ab", true),
+            LoginAttempts::take_back("throttle", "k", "pair_ab", false),
+            LoginAttempts::record_failure("throttle", "k", "pair_ab", 5),
+            LoginAttempts::reset_pair("throttle", "k", "pair_ab"),
+        ];
+        for body in bodies {
+            let expressions = format!(
+                "{} {}",
+                body["UpdateExpression"].as_str().unwrap(),
+                body["ConditionExpression"].as_str().unwrap_or("")
+            );
+            assert_eq!(placeholders(&expressions, '#'), defined(&body, "ExpressionAttributeNames"), "{body}");
+            assert_eq!(
+                placeholders(&expressions, ':'),
+                defined(&body, "ExpressionAttributeValues"),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn login_attempts_read_both_counts_and_the_pairs_last_failure() {
+        let body = br#"{"Attributes":{"count":{"N":"7"},"expires_at":{"N":"99"},"pair_ab":{"N":"3"},"pair_ab_at":{"N":"1234"}}}"#;
+        let (pair, address) = LoginAttempts::counters_from_update(body, "pair_ab").unwrap();
+        assert_eq!((pair.count, pair.last_at, address.count), (3, 1234, 7));
+        // A response without the pair's last failure is malformed, not "never failed".
+        let body = br#"{"Attributes":{"count":{"N":"7"},"pair_ab":{"N":"3"}}}"#;
+        assert!(LoginAttempts::counters_from_update(body, "pair_ab").is_err());
     }
 }
