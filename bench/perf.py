@@ -38,8 +38,14 @@ def server_timing(headers_blob: str) -> float:
     return float(m.group(1)) if m else float("nan")
 
 
-def timed_login(base, email, password):
-    """One login; returns (total ms, argon2 ms from Server-Timing)."""
+def phases_of(headers_blob: str) -> dict[str, float]:
+    """Every `name;dur=ms` of a Server-Timing header (ours: dynamodb-1, argon2, dynamodb-2, sign)."""
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"([a-z0-9-]+);dur=([0-9.]+)", headers_blob)}
+
+
+def timed_login(base, email, password, phases=None):
+    """One login; returns (total ms, argon2 ms from Server-Timing). With `phases` (a list), appends
+    the response's Server-Timing phases and the total to it."""
     import urllib.request
     req = urllib.request.Request(base + "/login", data=json.dumps({"email": email, "password": password}).encode(),
                                  method="POST", headers={"content-type": "application/json"})
@@ -47,6 +53,8 @@ def timed_login(base, email, password):
     with urllib.request.urlopen(req, timeout=30) as r:
         r.read()
         total = (time.perf_counter() - started) * 1000
+        if phases is not None:
+            phases.append({**phases_of(r.headers.get("server-timing", "")), "total": total})
         return total, server_timing(r.headers.get("server-timing", ""))
 
 
@@ -176,12 +184,13 @@ def perf(rounds: int) -> list[str]:
         paths = {k: v for k, v in paths.items() if v}
         total = {k: [] for k in paths}
         hashed = {k: [] for k in paths}
+        phases = {k: [] for k in ("spin", "direct") if k in paths}
         floor_total, floor_hash = [], []
         floor_bin = ROOT / "target/floor/release/login-floor"  # opt-level 3: scripts/bench
         for _ in range(max(1, rounds // 20)):
             for _ in range(20):
                 for k, url in paths.items():
-                    t, h = timed_login(url, email, password)
+                    t, h = timed_login(url, email, password, phases.get(k))
                     total[k].append(t); hashed[k].append(h)
             f = json.loads(subprocess.run([str(floor_bin), dynamodb, email, password, "20"], capture_output=True,
                                           text=True, check=True).stdout)
@@ -224,6 +233,21 @@ def perf(rounds: int) -> list[str]:
             "(`scripts/bench capacity` checks that it sends the same requests).",
             "",
         ]
+
+        # 1a. Where our login's time goes, from its Server-Timing phases (p50 of each).
+        rows += ["### Where our login's time goes (p50 of each phase, its Server-Timing, same logins as above)", "",
+                 "| path | 1st DynamoDB round trip | argon2 | 2nd DynamoDB round trip | RS256 signature (within the 2nd) | "
+                 "the rest (HTTP in and out, parsing, the runtime) | total |",
+                 "|---|---|---|---|---|---|---|"]
+        for k, label in (("spin", "ours: Spin"), ("direct", "ours: `wasmtime serve` directly")):
+            if k not in phases:
+                continue
+            got = phases[k]
+            rest = [p["total"] - p["dynamodb-1"] - p["argon2"] - p["dynamodb-2"] for p in got]
+            cells = [pct([p[n] for p in got], 50) for n in ("dynamodb-1", "argon2", "dynamodb-2", "sign")]
+            rows.append(f"| {label} | " + " | ".join(f"{c:.2f}" for c in cells)
+                        + f" | {pct(rest, 50):.2f} | {pct([p['total'] for p in got], 50):.2f} |")
+        rows += [""]
 
         # 1b. CPU per login by process: the server and DynamoDB Local's JVM, which share the 2 cores
         # with it under load (the throughput below is bounded by their sum).
