@@ -61,10 +61,9 @@ def b64(raw: bytes) -> str:
 def count_attempt(key: str, pair: str, expires_at: int) -> dict:
     return dynamodb.update_item(
         TableName="throttle", Key={"key": {"S": key}},
-        UpdateExpression="ADD #count :one, #pair :one SET expires_at = :exp, #at = if_not_exists(#at, :zero)",
-        ExpressionAttributeNames={"#count": "count", "#pair": pair, "#at": f"{pair}_at"},
-        ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}, ":exp": {"N": str(expires_at)}},
-        ReturnValues="UPDATED_NEW")
+        UpdateExpression="ADD #count :one, #pair :one SET expires_at = :exp",
+        ExpressionAttributeNames={"#count": "count", "#pair": pair},
+        ExpressionAttributeValues={":one": {"N": "1"}, ":exp": {"N": str(expires_at)}}, ReturnValues="ALL_NEW")
 
 
 def reset_pair(key: str, pair: str) -> None:

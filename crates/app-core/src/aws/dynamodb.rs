@@ -385,22 +385,21 @@ impl LoginAttempts {
     }
 
     /// Counts an attempt before it is judged: adds one to the address's and the pair's counts and
-    /// returns both (ReturnValues UPDATED_NEW, so concurrent attempts each see their own numbers)
-    /// with the pair's last failure (kept as it is by `if_not_exists`, and so returned too).
+    /// returns the item as it is then (ReturnValues ALL_NEW, so concurrent attempts each see their
+    /// own numbers, with the pair's last failure when it has one).
     pub fn count(table: &str, key: &str, pair: &str, expires_at: u64) -> Value {
         json!({
             "TableName": table,
             "Key": {"key": {"S": key}},
-            "UpdateExpression": "ADD #count :one, #pair :one SET expires_at = :exp, #at = if_not_exists(#at, :zero)",
-            "ExpressionAttributeNames": Self::names(pair),
-            "ExpressionAttributeValues": {
-                ":one": {"N": "1"}, ":zero": {"N": "0"}, ":exp": {"N": expires_at.to_string()},
-            },
-            "ReturnValues": "UPDATED_NEW",
+            "UpdateExpression": "ADD #count :one, #pair :one SET expires_at = :exp",
+            "ExpressionAttributeNames": {"#count": "count", "#pair": pair},
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":exp": {"N": expires_at.to_string()}},
+            "ReturnValues": "ALL_NEW",
         })
     }
 
-    /// (the pair's counter, the address's counter) as [`LoginAttempts::count`] returned them.
+    /// (the pair's counter, the address's counter) as [`LoginAttempts::count`] returned them; a
+    /// pair without a recorded failure has `last_at` 0.
     pub fn counters_from_update(
         body: &[u8],
         pair: &str,
@@ -413,8 +412,11 @@ impl LoginAttempts {
             number_attr(a, name)
                 .ok_or_else(|| DynamoError::Malformed(format!("UpdateItem returned no {name}")))
         };
-        let pair = crate::throttle::Counter { count: number(pair)?, last_at: number(&format!("{pair}_at"))? };
-        Ok((pair, crate::throttle::Counter { count: number("count")?, last_at: 0 }))
+        let last_at = number_attr(a, &format!("{pair}_at")).unwrap_or(0);
+        Ok((
+            crate::throttle::Counter { count: number(pair)?, last_at },
+            crate::throttle::Counter { count: number("count")?, last_at: 0 },
+        ))
     }
 
     /// Takes a refused attempt back from both counts. `alone`: the pair's count was this attempt
@@ -712,11 +714,13 @@ mod tests {
 
     #[test]
     fn login_attempts_read_both_counts_and_the_pairs_last_failure() {
-        let body = br#"{"Attributes":{"count":{"N":"7"},"expires_at":{"N":"99"},"pair_ab":{"N":"3"},"pair_ab_at":{"N":"1234"}}}"#;
+        let body = br#"{"Attributes":{"count":{"N":"7"},"expires_at":{"N":"99"},"pair_ab":{"N":"3"},"pair_ab_at":{"N":"1234"},"pair_cd":{"N":"5"},"pair_cd_at":{"N":"99"}}}"#;
         let (pair, address) = LoginAttempts::counters_from_update(body, "pair_ab").unwrap();
         assert_eq!((pair.count, pair.last_at, address.count), (3, 1234, 7));
-        // A response without the pair's last failure is malformed, not "never failed".
-        let body = br#"{"Attributes":{"count":{"N":"7"},"pair_ab":{"N":"3"}}}"#;
-        assert!(LoginAttempts::counters_from_update(body, "pair_ab").is_err());
+        // No failure recorded yet: last_at 0. No count for the pair: malformed.
+        let body = br#"{"Attributes":{"count":{"N":"7"},"pair_ab":{"N":"1"}}}"#;
+        let (pair, _) = LoginAttempts::counters_from_update(body, "pair_ab").unwrap();
+        assert_eq!((pair.count, pair.last_at), (1, 0));
+        assert!(LoginAttempts::counters_from_update(body, "pair_cd").is_err());
     }
 }
