@@ -1,7 +1,7 @@
 #![allow(clippy::many_single_char_names)]
 // Patched (../README.patch.md): the Montgomery multiplication interleaves the product and the
 // reduction in one pass with double-width accumulators (no carry comparisons), works in reused
-// buffers, and is unrolled by four; exponents of up to 64 bits (RSA's public exponent) are raised
+// buffers, and is unrolled by eight (then blocks of 4, 2 and 1); exponents of up to 64 bits (RSA's public exponent) are raised
 // bit by bit instead of through a 16-entry window table. The results are upstream's, bit for bit
 // (tests/differential.rs).
 
@@ -56,33 +56,44 @@ fn montgomery(
         let u = (s as BigDigit).wrapping_mul(k);
         let r = mac(s as BigDigit, u, m[0], 0);
         let (mut c1, mut c2) = (s >> W, r >> W);
+        // One word of x·y[i] + u·m, shifted down one word into t.
+        macro_rules! step {
+            ($j:expr) => {{
+                let s = mac(t[$j], x[$j], yi, c1);
+                let r = mac(s as BigDigit, u, m[$j], c2);
+                t[$j - 1] = r as BigDigit;
+                c1 = s >> W;
+                c2 = r >> W;
+            }};
+        }
+        // Eight words per iteration, then at most one block of 4, 2 and 1: few loop back-edges,
+        // which wasm runtimes with epoch interruption (Spin) check on each pass.
         let mut j = 1;
-        // Four words per iteration: fewer loop back-edges, which wasm runtimes with epoch
-        // interruption (Spin) check on each pass.
-        while j + 4 <= n {
-            let s = mac(t[j], x[j], yi, c1);
-            let r = mac(s as BigDigit, u, m[j], c2);
-            t[j - 1] = r as BigDigit;
-            let s = mac(t[j + 1], x[j + 1], yi, s >> W);
-            let r = mac(s as BigDigit, u, m[j + 1], r >> W);
-            t[j] = r as BigDigit;
-            let s = mac(t[j + 2], x[j + 2], yi, s >> W);
-            let r = mac(s as BigDigit, u, m[j + 2], r >> W);
-            t[j + 1] = r as BigDigit;
-            let s = mac(t[j + 3], x[j + 3], yi, s >> W);
-            let r = mac(s as BigDigit, u, m[j + 3], r >> W);
-            t[j + 2] = r as BigDigit;
-            c1 = s >> W;
-            c2 = r >> W;
+        while j + 8 <= n {
+            step!(j);
+            step!(j + 1);
+            step!(j + 2);
+            step!(j + 3);
+            step!(j + 4);
+            step!(j + 5);
+            step!(j + 6);
+            step!(j + 7);
+            j += 8;
+        }
+        if j + 4 <= n {
+            step!(j);
+            step!(j + 1);
+            step!(j + 2);
+            step!(j + 3);
             j += 4;
         }
-        while j < n {
-            let s = mac(t[j], x[j], yi, c1);
-            let r = mac(s as BigDigit, u, m[j], c2);
-            t[j - 1] = r as BigDigit;
-            c1 = s >> W;
-            c2 = r >> W;
-            j += 1;
+        if j + 2 <= n {
+            step!(j);
+            step!(j + 1);
+            j += 2;
+        }
+        if j < n {
+            step!(j);
         }
         // t < 2R throughout, so the top word is 0 or 1 and the sum below fits.
         let s = t[n] as DoubleBigDigit + c1 + c2;
