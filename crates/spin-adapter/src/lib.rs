@@ -414,5 +414,10 @@ fn log(
             app_core::settings::SETTINGS.iter().copied().filter(|n| std::env::var_os(n).is_some()).collect();
         line["settings"] = serde_json::json!(given);
     }
-    eprintln!("{line}");
+    // One write of the whole line: stderr is unbuffered, and `eprintln!` of a JSON value writes
+    // each of its fragments on its own, each a call into the runtime (~0.45 ms per request in all;
+    // `GET /health` over the hello component 0.50 -> 0.06 ms, wasmtime serve).
+    let mut text = line.to_string();
+    text.push('\n');
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
 }
