@@ -2,37 +2,15 @@
 //! DynamoDB Local never leaves items unprocessed, so this uses a scripted transport (a named fake
 //! for a fault the real part cannot produce); the end-to-end suite deletes against DynamoDB Local.
 
+mod support;
+
 use app_core::conversations::delete_all_conversations_of_user;
 use app_core::domain::{PasswordHasher, UserId};
 use app_core::permissions::{Access, Table};
-use app_core::{Config, Services, Transport, TransportError};
+use app_core::Services;
 use serde_json::{json, Value};
-use std::cell::RefCell;
-use std::time::{Duration, SystemTime};
-
-/// FAKE: answers from a script and records the requests (operation, body) and sleeps.
-struct ScriptedDynamoDb {
-    script: RefCell<Vec<Value>>,
-    seen: RefCell<Vec<(String, Value)>>,
-    slept: RefCell<Vec<Duration>>,
-}
-
-impl Transport for ScriptedDynamoDb {
-    async fn send(
-        &self,
-        r: http::Request<Vec<u8>>,
-        _: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let op =
-            r.headers()["x-amz-target"].to_str().unwrap().trim_start_matches("DynamoDB_20120810.").to_owned();
-        self.seen.borrow_mut().push((op, serde_json::from_slice(r.body()).unwrap()));
-        let body = self.script.borrow_mut().remove(0);
-        Ok(http::Response::builder().status(200).body(body.to_string().into_bytes()).unwrap())
-    }
-    async fn sleep(&self, d: Duration) {
-        self.slept.borrow_mut().push(d);
-    }
-}
+use std::time::SystemTime;
+use support::{config, ScriptedDynamoDb};
 
 fn key(sk: String) -> Value {
     json!({"user_id": {"S": "9f0c1b7e-1111-4222-8333-444455556666"}, "sk": {"S": sk}})
@@ -52,18 +30,8 @@ fn every_page_is_deleted_in_batches_of_25_and_unprocessed_items_are_sent_again()
         json!({"Items": page2}),
         json!({}),
     ];
-    let transport =
-        ScriptedDynamoDb { script: RefCell::new(script), seen: vec![].into(), slept: vec![].into() };
-    let config = Config::from_vars(|k| {
-        Some(match k {
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "x".into(),
-            "TOKEN_SIGNING_KEY" => app_core::config::LOCAL_SIGNING_KEY.into(),
-            "TOKEN_PUBLIC_KEYS" => app_core::config::LOCAL_PUBLIC_KEYS.into(),
-            "AWS_ENDPOINT_URL_DYNAMODB" => "http://127.0.0.1:8000".into(),
-            _ => return None,
-        })
-    })
-    .unwrap();
+    let transport = ScriptedDynamoDb::ok(script);
+    let config = config(&[]);
     let hasher = PasswordHasher::new();
     let permissions: &[Access] = &[
         Access { table: Table::Conversations, index: None, action: "Query" },
@@ -83,17 +51,7 @@ fn every_page_is_deleted_in_batches_of_25_and_unprocessed_items_are_sent_again()
     assert!(deleted.unwrap_err().to_string().contains("undeclared"));
     assert!(transport.seen.borrow().is_empty(), "nothing was sent");
 
-    let config = Config::from_vars(|k| {
-        Some(match k {
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "x".into(),
-            "TOKEN_SIGNING_KEY" => app_core::config::LOCAL_SIGNING_KEY.into(),
-            "TOKEN_PUBLIC_KEYS" => app_core::config::LOCAL_PUBLIC_KEYS.into(),
-            "AWS_ENDPOINT_URL_DYNAMODB" => "http://127.0.0.1:8000".into(),
-            "SAGEMAKER_ENDPOINT_NAME" => "e".into(),
-            _ => return None,
-        })
-    })
-    .unwrap();
+    let config = support::config(&[("SAGEMAKER_ENDPOINT_NAME", "e")]);
     let services = Services { config: &config, transport: &transport, hasher: &hasher, permissions };
     let deleted = futures_executor::block_on(delete_all_conversations_of_user(
         &services,

@@ -2,62 +2,32 @@
 //! end-to-end tests cannot time such a race). A scripted transport stands in for DynamoDB: a named
 //! fake for an interleaving the real part cannot be made to produce on demand.
 
+mod support;
+
 use app_core::domain::PasswordHasher;
-use app_core::{ApiError, Config, Services, Transport, TransportError};
-use serde_json::{json, Value};
-use std::cell::RefCell;
-use std::time::{Duration, SystemTime};
-
-/// FAKE: answers from a script of (status, body) and records what was asked.
-struct ScriptedDynamoDb {
-    script: RefCell<Vec<(u16, String)>>,
-    seen: RefCell<Vec<Value>>,
-}
-
-impl Transport for ScriptedDynamoDb {
-    async fn send(
-        &self,
-        r: http::Request<Vec<u8>>,
-        _: Duration,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        self.seen.borrow_mut().push(serde_json::from_slice(r.body()).unwrap());
-        let (status, body) = self.script.borrow_mut().remove(0);
-        Ok(http::Response::builder().status(status).body(body.into_bytes()).unwrap())
-    }
-    async fn sleep(&self, _: Duration) {}
-}
+use app_core::{ApiError, Services};
+use serde_json::json;
+use std::time::SystemTime;
+use support::{config, ScriptedDynamoDb};
 
 const REFUSED: (u16, &str) = (
     400,
     r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
 );
 
-fn config() -> Config {
-    Config::from_vars(|k| {
-        Some(match k {
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => "x".into(),
-            "TOKEN_SIGNING_KEY" => app_core::config::LOCAL_SIGNING_KEY.into(),
-            "TOKEN_PUBLIC_KEYS" => app_core::config::LOCAL_PUBLIC_KEYS.into(),
-            "AWS_ENDPOINT_URL_DYNAMODB" => "http://127.0.0.1:8000".into(),
-            _ => return None,
-        })
-    })
-    .unwrap()
-}
-
 /// Counts one attempt whose UpdateItem returns (pair count, address count), then answers the
 /// take-backs from `then`. Returns the outcome and the UpdateExpressions sent after the count.
 fn attempt(pair: u64, address: u64, then: &[(u16, &str)]) -> (Result<(), ApiError>, Vec<String>) {
-    let config = config();
+    let config = config(&[]);
     let now = SystemTime::now();
     let keys = config.throttle.keys("ada@example.com", "10.1.2.3", app_core::tokens::unix_seconds(now));
     let counted = json!({"Attributes": {
         "key": {"S": keys.login_address}, "count": {"N": address.to_string()},
         keys.login_pair.clone(): {"N": pair.to_string()},
     }});
-    let mut script = vec![(200, counted.to_string())];
-    script.extend(then.iter().map(|(s, b)| (*s, b.to_string())));
-    let transport = ScriptedDynamoDb { script: RefCell::new(script), seen: RefCell::default() };
+    let script =
+        [(200, counted.to_string())].into_iter().chain(then.iter().map(|(s, b)| (*s, b.to_string())));
+    let transport = ScriptedDynamoDb::new(script);
     let hasher = PasswordHasher::new();
     let services = Services {
         config: &config,
@@ -68,7 +38,7 @@ fn attempt(pair: u64, address: u64, then: &[(u16, &str)]) -> (Result<(), ApiErro
     let result = futures_executor::block_on(services.count_password_attempt(&keys, now)).map(drop);
     assert!(transport.script.borrow().is_empty(), "every scripted answer used");
     let seen = transport.seen.into_inner();
-    let updates = seen[1..].iter().map(|b| b["UpdateExpression"].as_str().unwrap().to_owned()).collect();
+    let updates = seen[1..].iter().map(|(_, b)| b["UpdateExpression"].as_str().unwrap().to_owned()).collect();
     (result, updates)
 }
 
