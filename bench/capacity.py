@@ -174,6 +174,11 @@ def capacity(rounds: int) -> list[str]:
         ddb.terminate()
         server.shutdown()
 
+    def units(samples):
+        """Mean read and write capacity units per request."""
+        return (statistics.mean(sum(c["read"] for c in x) for x in samples),
+                statistics.mean(sum(c["write"] for c in x) for x in samples))
+
     summary = {}
     rows = ["| request | DynamoDB calls | operations | RCU | WCU | request KB | response KB |", "|---|---|---|---|---|---|---|"]
     for kind, samples in costs.items():
@@ -181,8 +186,8 @@ def capacity(rounds: int) -> list[str]:
         s = {
             "dynamodb_calls": statistics.mean(len(x) for x in samples),
             "operations": [c["op"] for c in samples[-1]],
-            "rcu": statistics.mean(sum(c["read"] for c in x) for x in samples),
-            "wcu": statistics.mean(sum(c["write"] for c in x) for x in samples),
+            "rcu": units(samples)[0],
+            "wcu": units(samples)[1],
             "request_bytes": statistics.mean(sum(c["request_bytes"] for c in x) for x in samples),
             "response_bytes": statistics.mean(sum(c["response_bytes"] for c in x) for x in samples),
             "tables": {},
@@ -198,10 +203,6 @@ def capacity(rounds: int) -> list[str]:
     def shape(samples):
         calls = samples[-1]
         return sorted(f"{c['op']} {'/'.join(sorted(c['tables']))}" for c in calls)
-
-    def units(samples):
-        return (statistics.mean(sum(c["read"] for c in x) for x in samples),
-                statistics.mean(sum(c["write"] for c in x) for x in samples))
 
     rows += ["", "| login (ours / the same-work peer) | DynamoDB calls | operations on tables | RCU | WCU | same as ours |",
              "|---|---|---|---|---|---|"]

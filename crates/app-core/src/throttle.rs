@@ -16,8 +16,8 @@
 //! Every rule holds under concurrency: an attempt is counted first (an atomic `ADD` whose
 //! `ReturnValues` give the count with this attempt and every concurrent one included), decided on
 //! that count, and only then is the password verified. A denied attempt takes its count back; a
-//! successful one resets the account-and-address counter and takes the address's count back. So of 30 simultaneous guesses at most
-//! `block_after` reach the password check.
+//! successful one resets the account-and-address counter and takes the address's count back. So
+//! of 30 simultaneous guesses at most `block_after` reach the password check.
 //!
 //! Mail-sending routes have per-window limits of their own: password-reset requests per address and
 //! per email, verification resends per account.

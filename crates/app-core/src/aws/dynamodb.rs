@@ -380,8 +380,14 @@ impl ThrottleCounters {
 pub struct LoginAttempts;
 
 impl LoginAttempts {
-    fn names(pair: &str) -> Value {
-        json!({"#count": "count", "#pair": pair, "#at": format!("{pair}_at")})
+    /// The expression names of `count` and the pair's count, with its last failure's when the
+    /// expression uses it (DynamoDB refuses names an expression does not use).
+    fn names(pair: &str, last_failure: bool) -> Value {
+        let mut names = json!({"#count": "count", "#pair": pair});
+        if last_failure {
+            names["#at"] = json!(format!("{pair}_at"));
+        }
+        names
     }
 
     /// Counts an attempt before it is judged: adds one to the address's and the pair's counts and
@@ -392,7 +398,7 @@ impl LoginAttempts {
             "TableName": table,
             "Key": {"key": {"S": key}},
             "UpdateExpression": "ADD #count :one, #pair :one SET expires_at = :exp",
-            "ExpressionAttributeNames": {"#count": "count", "#pair": pair},
+            "ExpressionAttributeNames": Self::names(pair, false),
             "ExpressionAttributeValues": {":one": {"N": "1"}, ":exp": {"N": expires_at.to_string()}},
             "ReturnValues": "ALL_NEW",
         })
@@ -424,22 +430,20 @@ impl LoginAttempts {
     /// down by one (provided another attempt or failure is still counted on it). A refused
     /// condition means concurrent attempts changed the pair meanwhile: try the other form.
     pub fn take_back(table: &str, key: &str, pair: &str, alone: bool) -> Value {
-        let (update, condition, names) = if alone {
+        let (update, condition) = if alone {
             (
                 "REMOVE #pair, #at ADD #count :minus",
                 "attribute_exists(#count) AND (attribute_not_exists(#pair) OR #pair <= :one)",
-                Self::names(pair),
             )
         } else {
-            // (Only the names an expression uses: DynamoDB refuses the others.)
-            ("ADD #count :minus, #pair :minus", "#pair > :one", json!({"#count": "count", "#pair": pair}))
+            ("ADD #count :minus, #pair :minus", "#pair > :one")
         };
         json!({
             "TableName": table,
             "Key": {"key": {"S": key}},
             "UpdateExpression": update,
             "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
+            "ExpressionAttributeNames": Self::names(pair, alone),
             "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":one": {"N": "1"}},
         })
     }
@@ -463,7 +467,7 @@ impl LoginAttempts {
             "Key": {"key": {"S": key}},
             "UpdateExpression": "REMOVE #pair, #at ADD #count :minus",
             "ConditionExpression": "attribute_exists(#count)",
-            "ExpressionAttributeNames": Self::names(pair),
+            "ExpressionAttributeNames": Self::names(pair, true),
             "ExpressionAttributeValues": {":minus": {"N": "-1"}},
         })
     }
