@@ -77,7 +77,7 @@ use smallvec::SmallVec;
 #[path = "monty.rs"]
 mod monty;
 
-use self::monty::monty_modpow;
+use self::monty::{monty_modpow, monty_modpow_pair};
 use super::VEC_SIZE;
 use crate::algorithms::{__add2, __sub2rev, add2, sub2, sub2rev};
 use crate::algorithms::{biguint_shl, biguint_shr};
@@ -2398,6 +2398,16 @@ impl BigUint {
     pub(crate) fn normalized(mut self) -> BigUint {
         self.normalize();
         self
+    }
+
+    /// `(self.modpow(e1, m1), self.modpow(e2, m2))`: RSA's two CRT halves. Patched in
+    /// (README.patch.md): in wasm with `simd128` and 32-bit digits, two odd moduli of one length
+    /// are raised side by side, one in each lane of the vectors.
+    pub fn modpow_pair(&self, e1: &Self, m1: &Self, e2: &Self, m2: &Self) -> (Self, Self) {
+        if m1.is_odd() && m2.is_odd() {
+            return monty_modpow_pair(self, e1, m1, e2, m2);
+        }
+        (self.modpow(e1, m1), self.modpow(e2, m2))
     }
 
     /// Returns `(self ^ exponent) % modulus`.

@@ -121,3 +121,62 @@ fn edge_values_match_the_published_crate() {
         check(&[], &[], m);
     }
 }
+
+/// `modpow_pair(x, y1, m1, y2, m2)` against the published crate's two `modpow`s.
+fn check_pair(x: &[u8], y1: &[u8], m1: &[u8], y2: &[u8], m2: &[u8]) {
+    let n = |b: &[u8]| BigUint::from_bytes_le(b);
+    let (z1, z2) = n(x).modpow_pair(&n(y1), &n(m1), &n(y2), &n(m2));
+    assert_eq!(
+        (z1.to_bytes_le(), z2.to_bytes_le()),
+        (theirs(x, y1, m1), theirs(x, y2, m2)),
+        "x={x:02x?} y1={y1:02x?} m1={m1:02x?} y2={y2:02x?} m2={m2:02x?}"
+    );
+}
+
+/// RSA's CRT halves (in wasm with simd128 and 32-bit digits, raised side by side: moduli of one
+/// length, long exponents): a base of twice the moduli's length, exponents of different lengths,
+/// and the same case with the moduli swapped.
+#[test]
+fn pairs_of_crt_halves_match_the_published_crate() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x70616972);
+    for case in 0..120 {
+        let bytes = [128, 64, 32, 12, 9, 256][case % 6];
+        let (m1, m2) = (
+            odd_modulus(&mut rng, bytes, true),
+            odd_modulus(&mut rng, bytes, case % 4 != 1),
+        );
+        let (x_len, y2_len) = (rng.gen_range(0..=2 * bytes), rng.gen_range(9..=bytes));
+        let x = random_bytes(&mut rng, x_len);
+        let y1 = random_bytes(&mut rng, bytes);
+        let y2 = random_bytes(&mut rng, y2_len);
+        check_pair(&x, &y1, &m1, &y2, &m2);
+        check_pair(&x, &y2, &m2, &y1, &m1);
+    }
+}
+
+/// The cases raised one after the other everywhere (moduli of different lengths, an exponent of
+/// up to 64 bits, an even modulus) and edge values in the side-by-side one.
+#[test]
+fn pairs_of_other_shapes_match_the_published_crate() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let (m1, m2) = (odd_modulus(&mut rng, 128, true), odd_modulus(&mut rng, 124, true));
+    let (x, y) = (random_bytes(&mut rng, 256), random_bytes(&mut rng, 128));
+    check_pair(&x, &y, &m1, &y, &m2);
+    check_pair(&x, &65537u32.to_le_bytes(), &m1, &y, &m1);
+    let mut even = m1.clone();
+    even[0] &= 0xfe;
+    check_pair(&x, &y, &even, &y, &m1);
+    let m = odd_modulus(&mut rng, 64, true);
+    let m_minus_1 = {
+        let mut v = m.clone();
+        v[0] -= 1;
+        v
+    };
+    let long = [0xffu8; 9];
+    for x in [&[][..], &[1][..], &m_minus_1[..], &m[..], &[0xff; 64][..]] {
+        for y in [&long[..], &m_minus_1[..], &[0xff; 64][..]] {
+            check_pair(x, y, &m, &long, &m_minus_1.iter().map(|b| b | 1).collect::<Vec<_>>());
+            check_pair(x, y, &m, y, &m);
+        }
+    }
+}
