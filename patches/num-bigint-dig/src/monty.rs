@@ -34,6 +34,41 @@ fn mac(t: BigDigit, a: BigDigit, b: BigDigit, c: DoubleBigDigit) -> DoubleBigDig
 
 const W: usize = big_digit::BITS;
 
+/// `$step!(j)` for j = 1 .. n: eight per iteration, then at most one block each of 4, 2 and 1, so
+/// few loop back-edges, which wasm runtimes with epoch interruption (Spin) check on each pass.
+macro_rules! steps_from_one {
+    ($n:expr, $step:ident) => {{
+        let n = $n;
+        let mut j = 1;
+        while j + 8 <= n {
+            $step!(j);
+            $step!(j + 1);
+            $step!(j + 2);
+            $step!(j + 3);
+            $step!(j + 4);
+            $step!(j + 5);
+            $step!(j + 6);
+            $step!(j + 7);
+            j += 8;
+        }
+        if j + 4 <= n {
+            $step!(j);
+            $step!(j + 1);
+            $step!(j + 2);
+            $step!(j + 3);
+            j += 4;
+        }
+        if j + 2 <= n {
+            $step!(j);
+            $step!(j + 1);
+            j += 2;
+        }
+        if j < n {
+            $step!(j);
+        }
+    }};
+}
+
 /// z = x·y·R⁻¹ mod m with R = 2^(W·n), "almost" reduced like upstream's (Gueron, "Efficient
 /// Software Implementations of Modular Exponentiation", https://eprint.iacr.org/2011/239.pdf): for
 /// x, y < R the result is < R, not necessarily < m. Coarsely integrated operand scanning: each
@@ -66,35 +101,7 @@ fn montgomery(
                 c2 = r >> W;
             }};
         }
-        // Eight words per iteration, then at most one block of 4, 2 and 1: few loop back-edges,
-        // which wasm runtimes with epoch interruption (Spin) check on each pass.
-        let mut j = 1;
-        while j + 8 <= n {
-            step!(j);
-            step!(j + 1);
-            step!(j + 2);
-            step!(j + 3);
-            step!(j + 4);
-            step!(j + 5);
-            step!(j + 6);
-            step!(j + 7);
-            j += 8;
-        }
-        if j + 4 <= n {
-            step!(j);
-            step!(j + 1);
-            step!(j + 2);
-            step!(j + 3);
-            j += 4;
-        }
-        if j + 2 <= n {
-            step!(j);
-            step!(j + 1);
-            j += 2;
-        }
-        if j < n {
-            step!(j);
-        }
+        steps_from_one!(n, step);
         // t < 2R throughout, so the top word is 0 or 1 and the sum below fits.
         let s = t[n] as DoubleBigDigit + c1 + c2;
         t[n - 1] = s as BigDigit;
@@ -185,9 +192,14 @@ pub fn monty_modpow(x: &BigUint, y: &BigUint, m: &BigUint) -> BigUint {
 
     // convert to regular number
     montgomery(&mut zz, &z, &one, md, k, &mut t);
-    let mut result = BigUint::new_native(zz.into());
+    from_words(zz, m)
+}
+
+/// The number out of the Montgomery domain's last product, with one last reduction just in case
+/// (as upstream; see golang.org/issue/13907).
+fn from_words(words: Vec<BigDigit>, m: &BigUint) -> BigUint {
+    let mut result = BigUint::new_native(words.into());
     result.normalize();
-    // One last reduction, just in case (as upstream; see golang.org/issue/13907).
     if &result >= m {
         result -= m;
         if &result >= m {
@@ -296,34 +308,7 @@ mod pair {
                         c2 = u64x2_shr(r, 32);
                     }};
                 }
-                // As in `montgomery`: eight words per iteration, then one block of 4, 2 and 1.
-                let mut j = 1;
-                while j + 8 <= n {
-                    step!(j);
-                    step!(j + 1);
-                    step!(j + 2);
-                    step!(j + 3);
-                    step!(j + 4);
-                    step!(j + 5);
-                    step!(j + 6);
-                    step!(j + 7);
-                    j += 8;
-                }
-                if j + 4 <= n {
-                    step!(j);
-                    step!(j + 1);
-                    step!(j + 2);
-                    step!(j + 3);
-                    j += 4;
-                }
-                if j + 2 <= n {
-                    step!(j);
-                    step!(j + 1);
-                    j += 2;
-                }
-                if j < n {
-                    step!(j);
-                }
+                steps_from_one!(n, step);
                 let s = i64x2_add(i64x2_add(*tp.add(n), c1), c2);
                 *tp.add(n - 1) = v128_and(s, low);
                 *tp.add(n) = u64x2_shr(s, 32);
@@ -404,19 +389,7 @@ mod pair {
         montgomery2(&mut zz, &z, &one, &one, &md, k, &mut t);
 
         // Out of the lanes, then `monty_modpow`'s last reduction.
-        let finish = |lane: usize, m: &BigUint| {
-            let words: Vec<BigDigit> = (0..n).map(|j| zz[2 * j + lane]).collect();
-            let mut result = BigUint::new_native(words.into());
-            result.normalize();
-            if &result >= m {
-                result -= m;
-                if &result >= m {
-                    result %= m;
-                }
-            }
-            result.normalize();
-            result
-        };
-        (finish(0, m1), finish(1, m2))
+        let lane = |l: usize| (0..n).map(|j| zz[2 * j + l]).collect();
+        (from_words(lane(0), m1), from_words(lane(1), m2))
     }
 }
