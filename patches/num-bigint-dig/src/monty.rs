@@ -338,6 +338,7 @@ mod pair {
     }
 
     /// [`monty_modpow`]'s fixed 4-bit window for both: m1 and m2 odd, of one length.
+    #[cfg_attr(not(feature = "zeroize"), allow(unused_mut))]
     pub(super) fn modpow(
         x: &BigUint,
         y1: &BigUint,
@@ -347,12 +348,12 @@ mod pair {
     ) -> (BigUint, BigUint) {
         assert!(m1.data[0] & 1 == 1 && m2.data[0] & 1 == 1);
         let n = m1.data.len();
-        let md = interleave(&m1.data, &m2.data, n);
+        let mut md = interleave(&m1.data, &m2.data, n);
         let k = u32x4(neg_inv(m1.data[0]), neg_inv(m2.data[0]), 0, 0);
         let (x1, x2) = (x % m1, x % m2);
-        let xd = interleave(&x1.data, &x2.data, n);
+        let mut xd = interleave(&x1.data, &x2.data, n);
         let rr = |m: &BigUint| BigUint::one().shl(2 * n * W) % m;
-        let rrd = interleave(&rr(m1).data, &rr(m2).data, n);
+        let mut rrd = interleave(&rr(m1).data, &rr(m2).data, n);
         let one = interleave(&[1], &[1], n);
         let mut t = vec![u64x2_splat(0); n + 1];
 
@@ -390,6 +391,16 @@ mod pair {
 
         // Out of the lanes, then `monty_modpow`'s last reduction.
         let lane = |l: usize| (0..n).map(|j| zz[2 * j + l]).collect();
-        (from_words(lane(0), m1), from_words(lane(1), m2))
+        let result = (from_words(lane(0), m1), from_words(lane(1), m2));
+        // Unlike `monty_modpow`, this copied the moduli (RSA's secret primes): cleared, with the
+        // values derived from them, before they are freed.
+        #[cfg(feature = "zeroize")]
+        {
+            use zeroize::Zeroize;
+            for buffer in [&mut md, &mut rrd, &mut xd, &mut z, &mut zz].into_iter().chain(&mut powers) {
+                buffer.zeroize();
+            }
+        }
+        result
     }
 }
