@@ -16,6 +16,8 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import cranelift
+
 ROOT = Path(__file__).resolve().parent.parent
 WASMTIME = str(ROOT / ".tools/wasmtime")
 BATCH = 10  # of each operation per process (after one warm-up)
@@ -30,9 +32,11 @@ def params() -> list[str]:
             for name in ("MEMORY_KIB", "ITERATIONS", "PARALLELISM")]
 
 
-def build(name: str, wasm: bool, rustflags: str, opt: str) -> dict[str, list[list[str]]]:
-    """Per wasmtime mode ("" plain or native, "epoch"), the commands that take BATCH: bench/argon2-speed
-    (verify, hash) and patches/argon2's example (hash with the patched and the published crate)."""
+def build(name: str, wasm: bool, rustflags: str, opt: str, no_avx512: bool = False) -> dict[str, list[list[str]]]:
+    """Per wasmtime mode ("" plain or native, "epoch", and with `no_avx512` "no-avx512": epoch
+    interruption, compiled as for an x86-64 without AVX-512, bench/cranelift.py), the commands that
+    take BATCH: bench/argon2-speed (verify, hash) and patches/argon2's example (hash with the patched
+    and the published crate)."""
     target_dir = ROOT / "target/bench-argon2" / name
     env = dict(os.environ, RUSTFLAGS=rustflags, CARGO_TARGET_DIR=str(target_dir))  # "": no simd128
     # Each program is the final crate, so its opt-level applies to the whole program (fat LTO).
@@ -46,7 +50,7 @@ def build(name: str, wasm: bool, rustflags: str, opt: str) -> dict[str, list[lis
                        stdout=subprocess.DEVNULL)
     if not wasm:
         return {"": [[str(target_dir / "release" / exe), "BATCH", *extra] for _, exe, extra in builds]}
-    modes = {"": [], "epoch": []}
+    modes = {"": [], "epoch": []} | ({"no-avx512": []} if no_avx512 else {})
     for _, exe, extra in builds:
         wasm_file = target_dir / "wasm32-wasip2/release" / f"{exe}.wasm"
         plain, epoch = wasm_file.with_suffix(".cwasm"), wasm_file.with_suffix(".epoch.cwasm")
@@ -55,7 +59,16 @@ def build(name: str, wasm: bool, rustflags: str, opt: str) -> dict[str, list[lis
         modes[""].append([WASMTIME, "run", "--allow-precompiled", str(plain), "BATCH", *extra])
         # -W timeout sets an epoch deadline (an hour: never reached) and ticks the epoch, as Spin does.
         modes["epoch"].append([WASMTIME, "run", "-W", "timeout=3600s", "--allow-precompiled", str(epoch), "BATCH", *extra])
+        if no_avx512:
+            avx2 = wasm_file.with_suffix(".no-avx512.cwasm")
+            cranelift.compile_without_avx512(WASMTIME, str(wasm_file), str(avx2), "-W", "epoch-interruption=y")
+            modes["no-avx512"].append([WASMTIME, "run", "-W", "timeout=3600s", "--allow-precompiled", str(avx2), "BATCH",
+                                       *extra])
     return modes
+
+
+RUNNERS = {"": "plain", "epoch": "epoch interruption (as Spin)",
+           "no-avx512": "epoch interruption, compiled for an x86-64 without AVX-512"}
 
 
 def argon2(rounds: int) -> list[str]:
@@ -66,9 +79,10 @@ def argon2(rounds: int) -> list[str]:
         ("wasm scalar, opt-level z", "scalar-z", True, "", '"z"'),
         ("wasm simd128, opt-level z", "simd-z", True, SIMD, '"z"'),
     ]
+    components = "wasm simd128, opt-level z" if "+simd128" in SIMD else "wasm scalar, opt-level z"
     runs = {}
     for label, d, wasm, flags, opt in variants:
-        for mode, cmd in build(d, wasm, flags, opt).items():
+        for mode, cmd in build(d, wasm, flags, opt, no_avx512=label == components and cranelift.available()).items():
             runs[(label, mode)] = cmd
     ops = ("verify", "hash_reused_memory", "hash_patched", "hash_published")
     samples = {key: {op: [] for op in ops} for key in runs}
@@ -85,14 +99,14 @@ def argon2(rounds: int) -> list[str]:
             "| patched / published crate (hash) |",
             "|---|---|---|---|---|---|---|---|"]
     for (label, mode), m in med.items():
-        runner = "—" if not label.startswith("wasm") else ("epoch interruption (as Spin)" if mode else "plain")
+        runner = "—" if not label.startswith("wasm") else RUNNERS[mode]
         rows.append(f"| {label} | {runner} | {len(samples[(label, mode)]['verify'])} × {BATCH} | {m['verify']:.2f} | "
                     f"{m['verify'] / floor['verify']:.2f} | {m['hash_reused_memory']:.2f} | "
                     f"{m['hash_reused_memory'] / floor['hash_reused_memory']:.2f} | "
                     f"{m['hash_patched']:.2f} / {m['hash_published']:.2f} = {m['hash_patched'] / m['hash_published']:.2f} |")
-    components = "wasm simd128, opt-level z" if "+simd128" in SIMD else "wasm scalar, opt-level z"
     spin = med[(components, "epoch")]
-    best = min((k for k in med if k[0].startswith("wasm")), key=lambda k: med[k]["hash_reused_memory"])
+    best = min((k for k in med if k[0].startswith("wasm") and k[1] != "no-avx512"),
+               key=lambda k: med[k]["hash_reused_memory"])
     rows += ["",
              f"- the components' build ({components}, as scripts/build builds them) under epoch interruption, as Spin runs it: "
              f"hash **{spin['hash_reused_memory'] / floor['hash_reused_memory']:.2f}×** native opt-level 3 (target ≤ 1.15×); "
@@ -101,6 +115,11 @@ def argon2(rounds: int) -> list[str]:
              "fresh pages; a reused wasm instance's allocator keeps its memory)",
              f"- fastest wasm: {best[0]}, {'epoch interruption' if best[1] else 'plain'}: hash "
              f"{med[best]['hash_reused_memory'] / floor['hash_reused_memory']:.2f}× native",
+             *([f"- the same build compiled as for an x86-64 without AVX-512 (bench/cranelift.py), on this machine: hash "
+                f"**{no512['hash_reused_memory'] / floor['hash_reused_memory']:.2f}×** native, "
+                f"{no512['hash_reused_memory'] / spin['hash_reused_memory']:.2f}× the host build"]
+               if (no512 := med.get((components, "no-avx512"))) else
+               ["- not run: the build compiled as for an x86-64 without AVX-512 (this machine is not x86-64)"]),
              "", f"wasmtime {subprocess.run([WASMTIME, '--version'], capture_output=True, text=True).stdout.split()[1]} "
              "(Cranelift), precompiled; native x86-64 (the crate's AVX2 dispatch); same machine, same run."]
     return rows

@@ -8,6 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import cranelift
+
 ROOT = Path(__file__).resolve().parent.parent
 WASM = ROOT / "target/wasm32-wasip2/release/token-algs.wasm"
 NATIVE = ROOT / "target/release/token-algs"
@@ -36,12 +38,23 @@ def tokens(rounds: int) -> list[str]:
     cargo(wasm=True)
     cargo(wasm=False)
     native = run([str(NATIVE), str(rounds)])
-    wasm = run([str(ROOT / ".tools/wasmtime"), "run", str(WASM), str(rounds)])
+    wasmtime = str(ROOT / ".tools/wasmtime")
+    wasm = run([wasmtime, "run", str(WASM), str(rounds)])
+    no_avx512 = None
+    if cranelift.available():  # the same wasm compiled as for an x86-64 without AVX-512 (bench/cranelift.py)
+        cwasm = WASM.with_suffix(".no-avx512.cwasm")
+        cranelift.compile_without_avx512(wasmtime, str(WASM), str(cwasm))
+        no_avx512 = run([wasmtime, "run", "--allow-precompiled", str(cwasm), str(rounds)])
     ops = ["rs256_sign", "rs256_verify", "rs256_parse_private_key", "eddsa_sign", "eddsa_verify"]
     rows = ["| operation | native median µs | wasm median µs | wasm / native |", "|---|---|---|---|"]
     for op in ops:
         n, w = native[op]["median_us"], wasm[op]["median_us"]
         rows.append(f"| {op} ({wasm[op]['iterations']}×) | {n:.1f} | {w:.1f} | {w / n:.2f} |")
+    if no_avx512:
+        sign, verify = (no_avx512[f"rs256_{w}"]["median_us"] for w in ("sign", "verify"))
+        rows += ["", f"Compiled as for an x86-64 without AVX-512 (bench/cranelift.py), on this machine: RS256 sign "
+                     f"{sign:.1f} µs ({sign / wasm['rs256_sign']['median_us']:.2f}× the host build), verify {verify:.1f} µs "
+                     f"({verify / wasm['rs256_verify']['median_us']:.2f}×)"]
     rows += ["", "| in wasm | RS256 | EdDSA | RS256 / EdDSA |", "|---|---|---|---|"]
     for what in ["sign", "verify"]:
         r, e = wasm[f"rs256_{what}"]["median_us"], wasm[f"eddsa_{what}"]["median_us"]
