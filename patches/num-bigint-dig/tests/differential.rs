@@ -134,20 +134,21 @@ fn check_pair(x: &[u8], y1: &[u8], m1: &[u8], y2: &[u8], m2: &[u8]) {
 }
 
 /// RSA's CRT halves (in wasm with simd128 and 32-bit digits, raised side by side: moduli of one
-/// length, long exponents): a base of twice the moduli's length, exponents of different lengths,
-/// and the same case with the moduli swapped.
+/// length, long exponents): moduli of 1 to 64 words, a base of up to twice their length, exponents
+/// of different lengths, and the same case with the moduli swapped.
 #[test]
 fn pairs_of_crt_halves_match_the_published_crate() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x70616972);
-    for case in 0..120 {
-        let bytes = [128, 64, 32, 12, 9, 256][case % 6];
+    for case in 0..128 {
+        let bytes = [128, 64, 32, 12, 9, 256, 8, 4][case % 8];
         let (m1, m2) = (
             odd_modulus(&mut rng, bytes, true),
             odd_modulus(&mut rng, bytes, case % 4 != 1),
         );
-        let (x_len, y2_len) = (rng.gen_range(0..=2 * bytes), rng.gen_range(9..=bytes));
+        // Exponents of over 64 bits, also for the one- and two-word moduli.
+        let (x_len, y2_len) = (rng.gen_range(0..=2 * bytes), rng.gen_range(9..=bytes.max(9)));
         let x = random_bytes(&mut rng, x_len);
-        let y1 = random_bytes(&mut rng, bytes);
+        let y1 = random_bytes(&mut rng, bytes.max(9));
         let y2 = random_bytes(&mut rng, y2_len);
         check_pair(&x, &y1, &m1, &y2, &m2);
         check_pair(&x, &y2, &m2, &y1, &m1);
