@@ -183,11 +183,12 @@ def capacity(rounds: int) -> list[str]:
     rows = ["| request | DynamoDB calls | operations | RCU | WCU | request KB | response KB |", "|---|---|---|---|---|---|---|"]
     for kind, samples in costs.items():
         ops = " + ".join(c["op"] for c in samples[-1])
+        rcu, wcu = units(samples)
         s = {
             "dynamodb_calls": statistics.mean(len(x) for x in samples),
             "operations": [c["op"] for c in samples[-1]],
-            "rcu": units(samples)[0],
-            "wcu": units(samples)[1],
+            "rcu": rcu,
+            "wcu": wcu,
             "request_bytes": statistics.mean(sum(c["request_bytes"] for c in x) for x in samples),
             "response_bytes": statistics.mean(sum(c["response_bytes"] for c in x) for x in samples),
             "tables": {},

@@ -118,6 +118,18 @@ fn bit(y: &BigUint, i: usize) -> usize {
     ((y.data[i / W] >> (i % W)) & 1) as usize
 }
 
+/// The fixed window of long exponents (as upstream), in bits.
+const WINDOW: usize = 4;
+
+/// Window `w` of the exponent `y`, its bits past the top read as 0.
+fn window(y: &BigUint, w: usize) -> usize {
+    let bits = y.bits();
+    (0..WINDOW).rev().fold(0, |v, b| {
+        let i = w * WINDOW + b;
+        v << 1 | if i < bits { bit(y, i) } else { 0 }
+    })
+}
+
 /// Calculates x ** y mod m: a fixed 4-bit window (as upstream) for long exponents, bit by bit
 /// for exponents of up to 64 bits.
 pub fn monty_modpow(x: &BigUint, y: &BigUint, m: &BigUint) -> BigUint {
@@ -163,7 +175,6 @@ pub fn monty_modpow(x: &BigUint, y: &BigUint, m: &BigUint) -> BigUint {
             }
         }
     } else {
-        const WINDOW: usize = 4;
         // powers[i] = x^i in the Montgomery domain
         let mut powers = vec![vec![0; n]; 1 << WINDOW];
         montgomery(&mut powers[0], &one, &rrd, md, k, &mut t);
@@ -172,20 +183,14 @@ pub fn monty_modpow(x: &BigUint, y: &BigUint, m: &BigUint) -> BigUint {
             let (done, rest) = powers.split_at_mut(i);
             montgomery(&mut rest[0], &done[i - 1], &done[1], md, k, &mut t);
         }
-        let window = |w: usize| -> usize {
-            (0..WINDOW).rev().fold(0, |v, b| {
-                let i = w * WINDOW + b;
-                v << 1 | if i < bits { bit(y, i) } else { 0 }
-            })
-        };
         let windows = (bits + WINDOW - 1) / WINDOW;
-        z.copy_from_slice(&powers[window(windows - 1)]);
+        z.copy_from_slice(&powers[window(y, windows - 1)]);
         for w in (0..windows - 1).rev() {
             for _ in 0..WINDOW / 2 {
                 montgomery(&mut zz, &z, &z, md, k, &mut t);
                 montgomery(&mut z, &zz, &zz, md, k, &mut t);
             }
-            montgomery(&mut zz, &z, &powers[window(w)], md, k, &mut t);
+            montgomery(&mut zz, &z, &powers[window(y, w)], md, k, &mut t);
             core::mem::swap(&mut z, &mut zz);
         }
     }
@@ -357,7 +362,6 @@ mod pair {
         let one = interleave(&[1], &[1], n);
         let mut t = vec![u64x2_splat(0); n + 1];
 
-        const WINDOW: usize = 4;
         let mut powers = vec![vec![0; 2 * n]; 1 << WINDOW];
         montgomery2(&mut powers[0], &one, &rrd, &rrd, &md, k, &mut t);
         montgomery2(&mut powers[1], &xd, &rrd, &rrd, &md, k, &mut t);
@@ -366,12 +370,6 @@ mod pair {
             montgomery2(&mut rest[0], &done[i - 1], &done[1], &done[1], &md, k, &mut t);
         }
         let bits = y1.bits().max(y2.bits());
-        let window = |y: &BigUint, w: usize| -> usize {
-            (0..WINDOW).rev().fold(0, |v, b| {
-                let i = w * WINDOW + b;
-                v << 1 | if i < y.bits() { bit(y, i) } else { 0 }
-            })
-        };
         let windows = (bits + WINDOW - 1) / WINDOW;
         let (top1, top2) = (window(y1, windows - 1), window(y2, windows - 1));
         let mut z: Vec<BigDigit> = (0..2 * n)
