@@ -7,8 +7,8 @@
 //! chains for the processor to overlap, where one P alone leaves it mostly waiting on the chain
 //! of multiply, add, xor and shuffle. The new block is written where it belongs, without a
 //! block-sized temporary returned, zeroed or copied. Each operation is picked for what wasmtime's
-//! Cranelift makes of it on x86-64: the rotation by 32 is one `pshufd`, by 24 and 16 one `pshufb`
-//! each (relaxed swizzles, below), by 63 a shift, an add and an or, the diagonal moves `palignr`s.
+//! Cranelift makes of it on x86-64: the rotations by 32, 24 and 16 are one byte shuffle each, by
+//! 63 a shift, an add and an or, the diagonal moves `palignr`s.
 use crate::Block;
 use core::arch::wasm32::*;
 
@@ -27,37 +27,13 @@ fn rotr32(x: v128) -> v128 {
     i32x4_shuffle::<1, 0, 3, 2>(x, x)
 }
 
-// The rotations by 24 and 16 move bytes within each word. As `i8x16.shuffle`s of one operand they
-// reach wasmtime with LLVM's placeholder as the second operand (whatever local was at hand), so
-// Cranelift sees a two-operand shuffle: on x86-64 a mask load and `vpermi2b` with AVX-512 VBMI,
-// two `pshufb`s and a `por` without. An `i8x16.relaxed_swizzle` (fully specified for indices below
-// 16, as these are) is one `pshufb` on either. The mask is read from a static, volatile: a
-// constant mask would be folded back into a shuffle by LLVM.
-#[cfg(target_feature = "relaxed-simd")]
-#[inline(always)]
-fn rotate_bytes(x: v128, mask: &'static v128) -> v128 {
-    // SAFETY: a read of a static.
-    i8x16_relaxed_swizzle(x, unsafe { core::ptr::read_volatile(mask) })
-}
-
-#[cfg(target_feature = "relaxed-simd")]
-static ROTR24: v128 = u8x16(3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10);
-#[cfg(target_feature = "relaxed-simd")]
-static ROTR16: v128 = u8x16(2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9);
-
 #[inline(always)]
 fn rotr24(x: v128) -> v128 {
-    #[cfg(target_feature = "relaxed-simd")]
-    return rotate_bytes(x, &ROTR24);
-    #[cfg(not(target_feature = "relaxed-simd"))]
     i8x16_shuffle::<3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10>(x, x)
 }
 
 #[inline(always)]
 fn rotr16(x: v128) -> v128 {
-    #[cfg(target_feature = "relaxed-simd")]
-    return rotate_bytes(x, &ROTR16);
-    #[cfg(not(target_feature = "relaxed-simd"))]
     i8x16_shuffle::<2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9>(x, x)
 }
 
