@@ -13,6 +13,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -53,6 +54,9 @@ def build(name: str, wasm: bool, rustflags: str, opt: str, no_avx512: bool = Fal
     modes = {"": [], "epoch": []} | ({"no-avx512": []} if no_avx512 else {})
     for _, exe, extra in builds:
         wasm_file = target_dir / "wasm32-wasip2/release" / f"{exe}.wasm"
+        # wasm-opt, as scripts/build runs it over the components: it changes the compression's code
+        # (e.g. its spills).
+        subprocess.run([sys.executable, str(ROOT / "scripts/wasm-opt-component.py"), str(wasm_file)], check=True)
         plain, epoch = wasm_file.with_suffix(".cwasm"), wasm_file.with_suffix(".epoch.cwasm")
         subprocess.run([WASMTIME, "compile", str(wasm_file), "-o", str(plain)], check=True)
         subprocess.run([WASMTIME, "compile", "-W", "epoch-interruption=y", str(wasm_file), "-o", str(epoch)], check=True)

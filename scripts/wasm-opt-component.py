@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Runs binaryen's wasm-opt over the core module inside a component, in place.
 
-    scripts/wasm-opt-component.py WASM_OPT COMPONENT.wasm [wasm-opt flags...]
+    scripts/wasm-opt-component.py COMPONENT.wasm...
+
+With the flags below, for every wasm build that is to run as the components do: scripts/build's
+(after it installs binaryen into .tools/binaryen) and the benchmarks' (bench/argon2_speed.py,
+bench/tokens.py).
 
 wasm-opt reads core modules, not components. A component as wasm-component-ld writes it holds the
 program as one core module section (plus a few small shim modules); that section is cut out,
@@ -18,6 +22,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WASM_OPT = ROOT / ".tools/binaryen/node_modules/binaryen/bin/wasm-opt"
+# -Oz, and what rustc emits for wasm32-wasip2 with .cargo/config.toml's +simd128: wasm-opt must not
+# use anything beyond it.
+FLAGS = ["-Oz", "--enable-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+         "--enable-mutable-globals", "--enable-multivalue", "--enable-reference-types"]
 
 COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"
 CORE_MODULE = 1  # component section ids
@@ -60,7 +71,13 @@ def largest_core_module(data: bytes) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    wasm_opt, path, flags = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+    if not WASM_OPT.exists():
+        sys.exit(f"{WASM_OPT} is missing: scripts/build installs it")
+    for path in sys.argv[1:]:
+        optimise_in_place(str(WASM_OPT), Path(path), FLAGS)
+
+
+def optimise_in_place(wasm_opt: str, path: Path, flags: list[str]) -> None:
     data = path.read_bytes()
     recipe = "\0".join([wasm_opt, *flags]).encode() + Path(__file__).read_bytes()  # this script too
     key = hashlib.sha256(data + recipe).hexdigest()[:16]
