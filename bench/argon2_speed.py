@@ -64,12 +64,13 @@ def build(name: str, wasm: bool, rustflags: str, opt: str, no_avx512: bool = Fal
         subprocess.run([WASMTIME, "compile", "-W", "epoch-interruption=y", str(wasm_file), "-o", str(epoch)], check=True)
         modes[""].append([WASMTIME, "run", "--allow-precompiled", str(plain), "BATCH", *extra])
         # -W timeout sets an epoch deadline (an hour: never reached) and ticks the epoch, as Spin does.
-        modes["epoch"].append([WASMTIME, "run", "-W", "timeout=3600s", "--allow-precompiled", str(epoch), "BATCH", *extra])
+        with_epoch = lambda cwasm: [WASMTIME, "run", "-W", "timeout=3600s", "--allow-precompiled", str(cwasm), "BATCH",
+                                    *extra]
+        modes["epoch"].append(with_epoch(epoch))
         if no_avx512:
             avx2 = wasm_file.with_suffix(".no-avx512.cwasm")
             cranelift.compile_without_avx512(WASMTIME, str(wasm_file), str(avx2), "-W", "epoch-interruption=y")
-            modes["no-avx512"].append([WASMTIME, "run", "-W", "timeout=3600s", "--allow-precompiled", str(avx2), "BATCH",
-                                       *extra])
+            modes["no-avx512"].append(with_epoch(avx2))
     return modes
 
 
@@ -119,7 +120,7 @@ def argon2(rounds: int) -> list[str]:
              f"patched / published crate **{spin['hash_patched'] / spin['hash_published']:.2f}×**; "
              f"verify as a login calls it {spin['verify'] / floor['verify']:.2f}× (natively each call maps and faults in "
              "fresh pages; a reused wasm instance's allocator keeps its memory)",
-             f"- fastest wasm: {best[0]}, {'epoch interruption' if best[1] else 'plain'}: hash "
+             f"- fastest wasm: {best[0]}, {RUNNERS[best[1]]}: hash "
              f"{med[best]['hash_reused_memory'] / floor['hash_reused_memory']:.2f}× native",
              *([f"- the same build compiled as for an x86-64 without AVX-512 (bench/cranelift.py), on this machine: hash "
                 f"**{no512['hash_reused_memory'] / floor['hash_reused_memory']:.2f}×** native, "
